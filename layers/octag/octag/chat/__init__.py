@@ -1,0 +1,1 @@
+"""Chat: WebSocket routing, connection sender, (later) the turn pipeline and sessions."""

@@ -1,0 +1,102 @@
+"""Every environment variable Octag reads, in one pydantic-settings class.
+
+The README's configuration table lists each of them (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    env: Literal["local", "aws"] = Field(
+        "local", validation_alias="OCTAG_ENV", description="`local` for `octag up`, `aws` when deployed"
+    )
+    data_dir: Path = Field(
+        Path(".octag"),
+        validation_alias="OCTAG_DATA_DIR",
+        description="All local state: database files, logs, MLflow store",
+    )
+    host: str = Field(
+        "127.0.0.1",
+        validation_alias="OCTAG_HOST",
+        description="Address the local servers bind to (loopback only)",
+    )
+    http_port: int = Field(3000, validation_alias="OCTAG_HTTP_PORT", description="Local REST API port")
+    ws_port: int = Field(
+        3001,
+        validation_alias="OCTAG_WS_PORT",
+        description="Local WebSocket API and `@connections` management API port",
+    )
+    aws_port: int = Field(
+        0,
+        validation_alias="OCTAG_AWS_PORT",
+        description="Port of the local AWS endpoint started by `octag up` (0: any free)",
+    )
+    template: Path | None = Field(
+        None,
+        validation_alias="OCTAG_TEMPLATE",
+        description="Route manifest read by `octag up` (default: template-local.yml)",
+    )
+    log_level: str = Field("INFO", validation_alias="OCTAG_LOG_LEVEL", description="Log level")
+    lambda_concurrency: int = Field(
+        4,
+        validation_alias="OCTAG_LAMBDA_CONCURRENCY",
+        description="Local execution environments per function",
+    )
+    ws_idle_timeout: int = Field(
+        600,
+        validation_alias="OCTAG_WS_IDLE_TIMEOUT",
+        description="Seconds before an idle WebSocket is closed (AWS: 600)",
+    )
+
+    database_url: str | None = Field(
+        None,
+        validation_alias="DATABASE_URL",
+        description="PostgreSQL URL; unset: the embedded server in the data dir",
+    )
+    db_pool_min: int = Field(1, validation_alias="OCTAG_DB_POOL_MIN", description="Connection pool minimum")
+    db_pool_max: int = Field(5, validation_alias="OCTAG_DB_POOL_MAX", description="Connection pool maximum")
+
+    aws_endpoint_url: str | None = Field(
+        None,
+        validation_alias="AWS_ENDPOINT_URL",
+        description="AWS endpoint (LocalStack, moto); unset: real AWS, "
+        "or the local endpoint under `octag up`",
+    )
+    aws_region: str = Field("ap-northeast-2", validation_alias="AWS_REGION", description="AWS region")
+    websocket_endpoint_url: str | None = Field(
+        None,
+        validation_alias="WEBSOCKET_ENDPOINT_URL",
+        description="`@connections` endpoint used to push frames (set by `octag up` and CDK)",
+    )
+    critical_events_queue_url: str | None = Field(
+        None,
+        validation_alias="CRITICAL_EVENTS_QUEUE_URL",
+        description="Queue for important events (sent at once)",
+    )
+    batch_events_queue_url: str | None = Field(
+        None, validation_alias="BATCH_EVENTS_QUEUE_URL", description="Queue for batched analytics events"
+    )
+    connections_table: str | None = Field(
+        None, validation_alias="CONNECTIONS_TABLE", description="DynamoDB table of live WebSocket connections"
+    )
+    event_retention_days: int = Field(
+        90, validation_alias="OCTAG_EVENT_RETENTION_DAYS", description="Days stored analytics events are kept"
+    )
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
