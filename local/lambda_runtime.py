@@ -48,7 +48,7 @@ class _WorkerGone(Exception):
     pass
 
 
-@dataclass
+@dataclass(eq=False)
 class ExecutionEnvironment:
     """One worker process."""
 
