@@ -1,0 +1,1 @@
+"""Analytics and audit events: the versioned schema, storage, and the SQS consumer."""
