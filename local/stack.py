@@ -71,9 +71,8 @@ class Stack:
         os.environ["AWS_ENDPOINT_URL"] = self.aws_endpoint_url
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             os.environ.setdefault(key, "testing")
-        self._resources = await asyncio.to_thread(
-            provision, manifest, self.aws_endpoint_url, settings.aws_region
-        )
+        resources = await asyncio.to_thread(provision, manifest, self.aws_endpoint_url, settings.aws_region)
+        self._resources = resources
 
         self._runtime = LambdaRuntime(manifest, self._function_environment, settings.lambda_concurrency)
         self._gateway = Gateway(
@@ -94,8 +93,8 @@ class Stack:
             poller = SqsEventSourcePoller(
                 source,
                 queue,
-                self._resources.refs[queue.logical_id],
-                self._resources.attrs[(queue.logical_id, "Arn")],
+                resources.refs[queue.logical_id],
+                resources.attrs[(queue.logical_id, "Arn")],
                 self._runtime,
                 sqs,
             )

@@ -88,6 +88,7 @@ class FunctionSpec:
     timeout: int
     memory_mb: int
     environment: Mapping[str, Any]  # values may hold intrinsics; see resolve()
+    architecture: str = "x86_64"  # arm64 | x86_64
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class WebSocketApiSpec:
     route_selection_expression: str
     routes: Mapping[str, WebSocketRoute]
     authorizers: Mapping[str, AuthorizerSpec]
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,9 @@ def parse_manifest(path: Path = DEFAULT_TEMPLATE) -> Manifest:
             timeout=int(props.get("Timeout") or globals_fn.get("Timeout") or 3),
             memory_mb=int(props.get("MemorySize") or globals_fn.get("MemorySize") or 128),
             environment=env,
+            architecture=str(
+                (props.get("Architectures") or globals_fn.get("Architectures") or ["x86_64"])[0]
+            ),
         )
         fn_by_id[logical_id] = name
 
@@ -367,7 +372,8 @@ def _parse_websocket(resources: Mapping[str, Any], fn_by_id: Mapping[str, str]) 
         target = fn_by_id.get(_ref_target(p.get("AuthorizerUri")) or "")
         if not target:
             raise ManifestError(f"{k}: AuthorizerUri must reference a function in the template")
-        headers, query = [], []
+        headers: list[str] = []
+        query: list[str] = []
         for source in p.get("IdentitySource") or ():
             kind, _, key = str(source).removeprefix("route.request.").partition(".")
             (headers if kind == "header" else query).append(key)
@@ -393,6 +399,7 @@ def _parse_websocket(resources: Mapping[str, Any], fn_by_id: Mapping[str, str]) 
         route_selection_expression=str(api.get("RouteSelectionExpression", "$request.body.action")),
         routes=routes,
         authorizers=authorizers,
+        name=str(api["Name"]) if api.get("Name") else None,
     )
 
 

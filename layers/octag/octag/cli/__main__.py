@@ -1,0 +1,3 @@
+from octag.cli import main
+
+main()
