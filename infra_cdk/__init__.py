@@ -1,0 +1,1 @@
+"""CDK app for Octag: every resource declared from the route manifest (`template-local.yml`)."""
