@@ -207,7 +207,7 @@ def _function_name(code_uri: str) -> str:
 
 def _authorizer_from_sam(name: str, props: Mapping[str, Any], fn_by_id: Mapping[str, str]) -> AuthorizerSpec:
     target = _ref_target(props.get("FunctionArn"))
-    if target not in fn_by_id:
+    if target is None or target not in fn_by_id:
         raise ManifestError(f"authorizer {name}: FunctionArn must reference a function in the template")
     identity = props.get("Identity") or {}
     return AuthorizerSpec(
