@@ -1,0 +1,33 @@
+"""The real chat function behind the real route manifest: `ping` answers `pong` via @connections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from websockets.sync.client import connect
+
+from octag.manifest import default_manifest
+from tests.integration.gateway.support import HANG_GUARD, RunningGateway, receive_json
+
+
+@pytest.fixture(scope="module")
+def main_gateway() -> Iterator[RunningGateway]:
+    # The chat function needs no database for ping: only where @connections lives.
+    with RunningGateway(
+        default_manifest(), lambda gw: {"WEBSOCKET_ENDPOINT_URL": gw.management_url}
+    ) as running:
+        yield running
+
+
+def test_ping_answers_pong(main_gateway: RunningGateway) -> None:
+    with connect(main_gateway.gateway.ws_url, open_timeout=HANG_GUARD) as ws:
+        ws.send(json.dumps({"action": "ping"}))
+        assert receive_json(ws) == {"type": "pong"}
+
+
+def test_unknown_action_answers_an_error_frame(main_gateway: RunningGateway) -> None:
+    with connect(main_gateway.gateway.ws_url, open_timeout=HANG_GUARD) as ws:
+        ws.send(json.dumps({"action": "dance"}))
+        assert receive_json(ws)["code"] == "unknown_action"
