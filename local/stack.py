@@ -100,7 +100,9 @@ class Stack:
             )
             self._stoppers.append(poller)
             self._tasks.append(asyncio.create_task(poller.run(), name=f"sqs:{source.function}:{queue.name}"))
-        scheduler = Scheduler(manifest.schedules, self._runtime)
+        scheduler = Scheduler(
+            manifest.schedules, self._runtime, region=resources.region, account_id=resources.account_id
+        )
         self._stoppers.append(scheduler)
         self._tasks.append(asyncio.create_task(scheduler.run(), name="scheduler"))
 
