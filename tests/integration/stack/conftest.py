@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,11 +71,11 @@ def start_stack(data_dir: Path, **env_overrides: str) -> RunningStack:
 
 
 @pytest.fixture
-def stack_factory(tmp_path_factory) -> Iterator:
+def stack_factory(_local_state_root: Path) -> Iterator:
     started: list[RunningStack] = []
 
     def factory(name: str = "stack", data_dir: Path | None = None) -> RunningStack:
-        stack = start_stack(data_dir or tmp_path_factory.mktemp(name))
+        stack = start_stack(data_dir or Path(tempfile.mkdtemp(prefix=name, dir=_local_state_root)))
         started.append(stack)
         return stack
 
@@ -85,8 +86,8 @@ def stack_factory(tmp_path_factory) -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("octag"))
+def stack(_local_state_root: Path) -> Iterator[RunningStack]:
+    running = start_stack(Path(tempfile.mkdtemp(prefix="octag", dir=_local_state_root)))
     yield running
     if running.process.poll() is None:
         running.terminate()

@@ -113,8 +113,8 @@ def test_health_is_503_json_when_the_database_is_down(stack_factory):
     assert running.terminate() == 0
 
 
-def test_killed_stack_leaves_postgres_that_the_next_start_reuses_and_stops(stack_factory, tmp_path):
-    data_dir = tmp_path / "killed"
+def test_killed_stack_leaves_postgres_that_the_next_start_reuses_and_stops(stack_factory, local_data_dir):
+    data_dir = local_data_dir
     first = stack_factory("killed", data_dir=data_dir)
     first.terminate(signal.SIGKILL)
     assert processes_using(data_dir), "the embedded server outlives a SIGKILLed octag up"
