@@ -130,6 +130,7 @@ def main() -> None:
                     client.get(url).raise_for_status()
                 r = timed(args.requests, lambda: client.get(url).raise_for_status())
             rows.append(summarize("REST no-op via emulator (sequential)", r["latencies"], r["wall"]))
+            asyncio.run(concurrent_rest(url, args.concurrency * 10, args.concurrency))  # scale out, warm
             r = asyncio.run(concurrent_rest(url, args.requests, args.concurrency))
             rows.append(
                 summarize(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Debian's Node.js 20 still synthesizes correctly; jsii's end-of-life banner is noise in test logs.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
 from pathlib import Path
 from typing import Any
 
