@@ -139,6 +139,16 @@ class Stack:
     def management_url(self) -> str:
         return self._gateway.management_url if self._gateway else ""
 
+    def _shared_environment(self) -> dict[str, str]:
+        """The resolved environment every function shares (queue URLs, secret ids, ...), for the CLI."""
+        if self._resources is None:
+            return {}
+        manifest = self._runtime.manifest if self._runtime else None
+        envs = [
+            self._resources.environment(spec) for spec in (manifest.functions.values() if manifest else ())
+        ]
+        return {k: v for k, v in envs[0].items() if all(e.get(k) == v for e in envs)} if envs else {}
+
     def _write_stack_file(self) -> None:
         info = {
             "pid": os.getpid(),
@@ -147,6 +157,7 @@ class Stack:
             "management_url": self.management_url,
             "aws_endpoint_url": self.aws_endpoint_url,
             "database_url": self.database_url,
+            "environment": self._shared_environment(),
         }
         (self.data_dir / STACK_FILE).write_text(json.dumps(info, indent=2))
 

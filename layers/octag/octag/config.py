@@ -92,6 +92,54 @@ class Settings(BaseSettings):
         90, validation_alias="OCTAG_EVENT_RETENTION_DAYS", description="Days stored analytics events are kept"
     )
 
+    max_request_bytes: int = Field(
+        65536,
+        validation_alias="OCTAG_MAX_REQUEST_BYTES",
+        description="Largest JSON request body the REST API accepts (larger: 413)",
+    )
+
+    jwt_keys_secret_id: str | None = Field(
+        None,
+        validation_alias="JWT_KEYS_SECRET_ID",
+        description="Secrets Manager secret holding the JWT signing key set",
+    )
+    jwt_issuer: str = Field(
+        "octag", validation_alias="OCTAG_JWT_ISSUER", description="`iss` of access tokens"
+    )
+    jwt_audience: str = Field(
+        "octag-api", validation_alias="OCTAG_JWT_AUDIENCE", description="`aud` of access tokens"
+    )
+    access_token_ttl: int = Field(
+        900,
+        validation_alias="OCTAG_ACCESS_TOKEN_TTL",
+        description="Access token lifetime in seconds (15 min)",
+    )
+    refresh_token_ttl: int = Field(
+        1209600,
+        validation_alias="OCTAG_REFRESH_TOKEN_TTL",
+        description="Refresh token lifetime in seconds (14 days)",
+    )
+    signing_key_cache_ttl: int = Field(
+        300,
+        validation_alias="OCTAG_SIGNING_KEY_CACHE_TTL",
+        description="Seconds a process caches the signing key set",
+    )
+    login_max_failures: int = Field(
+        5,
+        validation_alias="OCTAG_LOGIN_MAX_FAILURES",
+        description="Failed logins per account within the window before 429",
+    )
+    login_max_failures_per_ip: int = Field(
+        20,
+        validation_alias="OCTAG_LOGIN_MAX_FAILURES_PER_IP",
+        description="Failed logins per source IP within the window before 429",
+    )
+    login_failure_window: int = Field(
+        900,
+        validation_alias="OCTAG_LOGIN_FAILURE_WINDOW",
+        description="Window in seconds for counting failed logins",
+    )
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

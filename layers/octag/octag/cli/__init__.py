@@ -3,11 +3,15 @@ through the `octag.commands` entry point so this package never imports `local`."
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from importlib.metadata import entry_points
 
 import click
 
 from octag import __version__
+from octag.config import get_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,8 +31,27 @@ def _register_plugins() -> None:
                 raise click.ClickException(f"install octag[local] to use this command ({exc})")
 
 
-def main() -> None:
-    from octag.cli import db  # noqa: F401  (registers `octag db`)
+def _join_running_stack() -> None:
+    """Commands run beside `octag up` use its AWS endpoint and resources (see `stack.json`)."""
+    path = get_settings().resolved_data_dir / "stack.json"
+    try:
+        info = json.loads(path.read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no stack, or a stale file from a killed one
+    for key, value in {
+        "AWS_ENDPOINT_URL": info.get("aws_endpoint_url"),
+        **info.get("environment", {}),
+    }.items():
+        if value:
+            os.environ.setdefault(key, str(value))
+    get_settings.cache_clear()
 
+
+def main() -> None:
+    from octag.cli import auth, db  # noqa: F401  (registers their commands)
+
+    if sys.argv[1:2] != ["up"]:
+        _join_running_stack()
     _register_plugins()
     cli()

@@ -1,4 +1,4 @@
-"""FastAPI app factory shared by every REST function: JSON errors, Lambda adapter."""
+"""FastAPI app factory shared by every REST function: JSON errors, a body size limit, Lambda adapter."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from mangum import Mangum
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from octag.config import get_settings
+from octag.errors import OctagError
 
 logger = Logger(child=True)
 
@@ -28,14 +33,6 @@ _STATUS_CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error the client should see: status, stable code and a human message."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
-
-
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -44,11 +41,53 @@ def error_response(
     )
 
 
+class BodySizeLimit:
+    """Answers 413 to a request body larger than `max_bytes`, declared (Content-Length) or actual.
+
+    Lambda hands the whole body over at once, so reading it before the app costs nothing extra.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        body, more = b"", True
+        too_large = declared.isdigit() and int(declared) > self.max_bytes
+        while more and not too_large:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            too_large = len(body) > self.max_bytes
+        if too_large:
+            response = error_response(
+                413, "payload_too_large", f"The request body exceeds {self.max_bytes} bytes."
+            )
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 def create_app(title: str) -> FastAPI:
     app = FastAPI(title=f"Octag {title}", version="0.1.0")
+    app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_request_bytes)
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(OctagError)
+    async def _octag_error(_: Request, exc: OctagError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -58,6 +97,8 @@ def create_app(title: str) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return error_response(422, "validation_error", "The request is not valid.", details=details)
 

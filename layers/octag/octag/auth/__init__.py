@@ -1,0 +1,1 @@
+"""Authentication and authorization: users, passwords, JWT access tokens, refresh-token families."""
