@@ -69,14 +69,15 @@ def timed(n: int, call: Callable[[], Any]) -> dict[str, Any]:
 
 
 def start_stack(
-    data_dir: Path, http_port: int, ws_port: int
+    data_dir: Path, http_port: int, ws_port: int, template: Path = FIXTURES / "template.yml"
 ) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """`octag up` in a subprocess on a throwaway data dir; returns it and its stack.json."""
     env = dict(
         os.environ,
         OCTAG_DATA_DIR=str(data_dir),
         OCTAG_HTTP_PORT=str(http_port),
         OCTAG_WS_PORT=str(ws_port),
-        OCTAG_TEMPLATE=str(FIXTURES / "template.yml"),
+        OCTAG_TEMPLATE=str(template),
         OCTAG_LOG_LEVEL="WARNING",
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
