@@ -140,6 +140,15 @@ class Settings(BaseSettings):
         description="Window in seconds for counting failed logins",
     )
 
+    embedding_model: str = Field(
+        "use-multilingual-v3",
+        validation_alias="OCTAG_EMBEDDING_MODEL",
+        description="Embedder for new collections: `use-multilingual-v3` (offline) or a Bedrock model id",
+    )
+    etl_batch_size: int = Field(
+        64, validation_alias="OCTAG_ETL_BATCH_SIZE", description="Chunks embedded and loaded per batch"
+    )
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
