@@ -11,6 +11,14 @@ from constructs import Construct
 
 from octag.manifest import Manifest
 
+# API Gateway's own answers (authorizer refusals, unknown routes, throttling) in the project's error shape.
+_GATEWAY_ERRORS = {
+    apigateway.ResponseType.UNAUTHORIZED: "unauthorized",
+    apigateway.ResponseType.ACCESS_DENIED: "forbidden",
+    apigateway.ResponseType.DEFAULT_4_XX: "bad_request",
+    apigateway.ResponseType.DEFAULT_5_XX: "internal_error",
+}
+
 
 class ManifestRestApi(Construct):
     """`manifest.rest_routes` on a REST API stage, with a REQUEST authorizer where a route names one."""
@@ -32,6 +40,15 @@ class ManifestRestApi(Construct):
             deploy_options=apigateway.StageOptions(stage_name=manifest.stage),
             cloud_watch_role=False,  # the account-wide API Gateway logging role is not this app's to own
         )
+        for response_type, code in _GATEWAY_ERRORS.items():
+            self.api.add_gateway_response(
+                f"{code}-response",
+                type=response_type,
+                templates={
+                    "application/json": f'{{"error": {{"code": "{code}", '
+                    '"message": $context.error.messageString}}'
+                },
+            )
         self._functions = functions
         self._authorizer_specs = manifest.rest_authorizers
         self._authorizers: dict[str, apigateway.RequestAuthorizer] = {}

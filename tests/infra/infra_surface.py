@@ -23,7 +23,8 @@ WEBSOCKET_VARIABLES = frozenset({"WEBSOCKET_ENDPOINT_URL"})
 class Surface:
     rest_stage: str | None
     rest_routes: frozenset[tuple[str, str, str, str | None]]  # method, path, function, authorizer
-    rest_authorizers: frozenset[tuple[str, str, tuple[str, ...]]]  # name, function, identity sources
+    # name, function, identity sources, result cache TTL
+    rest_authorizers: frozenset[tuple[str, str, tuple[str, ...], int]]
     websocket: tuple[str | None, str, str] | None  # name, stage, route selection expression
     websocket_routes: frozenset[tuple[str, str, str | None]]  # route key, function, authorizer
     websocket_authorizers: frozenset[tuple[str, str, tuple[str, ...]]]
@@ -70,7 +71,7 @@ def manifest_surface(manifest: Manifest) -> Surface:
         rest_stage=manifest.stage if manifest.rest_routes else None,
         rest_routes=frozenset((r.method, r.path, r.function, r.authorizer) for r in manifest.rest_routes),
         rest_authorizers=frozenset(
-            (a.name, a.function, _identity(a))
+            (a.name, a.function, _identity(a), a.ttl_seconds)
             for a in manifest.rest_authorizers.values()
             if any(r.authorizer == a.name for r in manifest.rest_routes)
         ),
@@ -241,6 +242,7 @@ def cloud_surface(templates: Mapping[str, Mapping[str, Any]]) -> Surface:
             a.props["Name"],
             function(a, a.props["AuthorizerUri"]),
             _normalized_identity(a.props["IdentitySource"]),
+            a.props.get("AuthorizerResultTtlInSeconds", 300),
         )
         for a in cfn.of_type("AWS::ApiGateway::Authorizer")
     )

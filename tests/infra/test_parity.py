@@ -11,7 +11,6 @@ import yaml
 
 from octag.manifest import DEFAULT_TEMPLATE, PROJECT_ROOT, default_manifest, load_template, parse_manifest
 from tests.infra.infra_surface import cloud_surface, differences, manifest_surface
-from tests.infra.synthesis import load_templates, synthesize
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +25,8 @@ def test_the_surface_covers_every_kind_of_resource(templates: dict[str, dict[str
     manifest = default_manifest()
     assert len(cloud.rest_routes) == len(manifest.rest_routes) > 0
     assert cloud.websocket_routes and cloud.functions and cloud.queues and cloud.sqs_sources
-    assert cloud.schedules and cloud.tables and cloud.buckets and cloud.topics
+    assert cloud.schedules and cloud.tables and cloud.buckets and cloud.topics and cloud.secrets
+    assert cloud.rest_authorizers and cloud.websocket_authorizers
 
 
 def _changed_template(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
@@ -65,7 +65,8 @@ def _no_ping(resources: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (_extra_route, ["rest_routes: missing ('GET', '/api/health/deep', 'health', None)"]),
+        # A new route is guarded by the API's default authorizer unless it opts out.
+        (_extra_route, ["rest_routes: missing ('GET', '/api/health/deep', 'health', 'OctagAuthorizer')"]),
         (
             _more_receives,
             [
@@ -93,51 +94,12 @@ def test_a_changed_manifest_is_reported(
     assert differences(manifest_surface(changed), cloud_surface(templates)) == expected
 
 
-def _with_authorizers(resources: dict[str, Any]) -> None:
-    resources["AuthorizerFunction"] = {
-        "Type": "AWS::Serverless::Function",
-        "Properties": {"CodeUri": "authorizer", "Handler": "app.handler"},  # next to the template
-    }
-    resources["RestApi"]["Properties"]["Auth"] = {
-        "DefaultAuthorizer": "JwtAuthorizer",
-        "Authorizers": {
-            "JwtAuthorizer": {
-                "FunctionPayloadType": "REQUEST",
-                "FunctionArn": {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]},
-                "Identity": {"Headers": ["Authorization"], "ReauthorizeEvery": 60},
-            }
-        },
-    }
-    health = resources["HealthFunction"]["Properties"]["Events"]["Health"]["Properties"]
-    health["Auth"] = {"Authorizer": "NONE"}
-    _extra_route(resources)  # guarded by the default authorizer
-    resources["ConnectAuthorizer"] = {
-        "Type": "AWS::ApiGatewayV2::Authorizer",
-        "Properties": {
-            "ApiId": {"Ref": "WebSocketApi"},
-            "Name": "ConnectAuthorizer",
-            "AuthorizerType": "REQUEST",
-            "AuthorizerUri": {
-                "Fn::Sub": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
-                "${AuthorizerFunction.Arn}/invocations"
-            },
-            "IdentitySource": ["route.request.querystring.token"],
-        },
-    }
-    resources["ConnectRoute"]["Properties"].update(
-        {"AuthorizationType": "CUSTOM", "AuthorizerId": {"Ref": "ConnectAuthorizer"}}
-    )
+def test_routes_are_authorized_unless_public(templates: dict[str, dict[str, Any]]) -> None:
+    cloud = cloud_surface(templates)
+    public = {path for _, path, _, authorizer in cloud.rest_routes if authorizer is None}
 
-
-def test_authorizers_follow_the_manifest(tmp_path: Path) -> None:
-    template = _changed_template(tmp_path, _with_authorizers)
-    (tmp_path / "authorizer").mkdir()
-    (tmp_path / "authorizer" / "app.py").write_text("def handler(event, context):\n    return {}\n")
-    manifest = parse_manifest(template)
-    cloud = cloud_surface(load_templates(synthesize(tmp_path / "cdk.out", manifest)))
-
-    assert differences(manifest_surface(manifest), cloud) == []
-    assert ("GET", "/api/health/deep", "health", "JwtAuthorizer") in cloud.rest_routes
-    assert cloud.rest_authorizers == {("JwtAuthorizer", "authorizer", ("header.Authorization",))}
-    assert ("$connect", "chat", "ConnectAuthorizer") in cloud.websocket_routes
-    assert cloud.websocket_authorizers == {("ConnectAuthorizer", "authorizer", ("querystring.token",))}
+    assert public == {"/api/health", *(f"/api/auth/{a}" for a in ("register", "login", "refresh", "logout"))}
+    assert ("GET", "/api/auth/me", "auth", "OctagAuthorizer") in cloud.rest_routes
+    assert cloud.rest_authorizers == {("OctagAuthorizer", "authorizer", ("header.Authorization",), 300)}
+    assert ("$connect", "chat", "WebSocketAuthorizer") in cloud.websocket_routes
+    assert cloud.websocket_authorizers == {("WebSocketAuthorizer", "authorizer", ("querystring.token",))}

@@ -37,3 +37,14 @@ def test_functions_get_the_access_their_environment_implies(templates: dict[str,
     assert {"dynamodb:PutItem", "execute-api:ManageConnections"} <= actions["chat"]
     assert "sqs:ReceiveMessage" in actions["events"]
     assert not {"dynamodb:PutItem", "execute-api:ManageConnections", "sqs:ReceiveMessage"} & actions["health"]
+
+
+def test_functions_read_the_signing_keys_and_none_can_change_them(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    actions = _allowed_actions(templates["OctagApi"])
+
+    for name in ("auth", "authorizer", "admin", "chat"):
+        assert "secretsmanager:GetSecretValue" in actions[name], name
+    writes = {"secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret"}
+    assert not any(writes & allowed for allowed in actions.values())

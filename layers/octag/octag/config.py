@@ -149,6 +149,15 @@ class Settings(BaseSettings):
         64, validation_alias="OCTAG_ETL_BATCH_SIZE", description="Chunks embedded and loaded per batch"
     )
 
+    etl_jobs_queue_url: str | None = Field(
+        None,
+        validation_alias="ETL_JOBS_QUEUE_URL",
+        description="Queue the ETL worker consumes (one job per message)",
+    )
+    documents_bucket: str | None = Field(
+        None, validation_alias="DOCUMENTS_BUCKET", description="S3 bucket for uploaded source documents"
+    )
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

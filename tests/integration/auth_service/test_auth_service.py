@@ -187,3 +187,22 @@ def test_auth_events_reach_the_critical_queue(aws):
     assert [b["event_type"] for b in bodies] == ["user_registered", "user_login", "login_failed", "logout"]
     assert {b["user_id"] for b in bodies} == {session.user.id}
     assert len({b["event_id"] for b in bodies}) == 4
+
+
+def test_wrong_current_passwords_on_password_change_are_throttled(aws):
+    service.register("guess@example.com", PASSWORD)
+    session = service.login("guess@example.com", PASSWORD, source_ip="10.0.0.13")
+    claims = service.authenticate(session.access_token)
+    for n in range(5):
+        with pytest.raises(InvalidInput):
+            service.change_password(claims, f"guess number {n}", "a brand new password")
+    with pytest.raises(TooManyRequests):
+        service.change_password(claims, PASSWORD, "a brand new password")
+
+
+def test_login_answers_with_this_login_time(aws):
+    service.register("when@example.com", PASSWORD)
+    first = service.login("when@example.com", PASSWORD, source_ip="10.0.0.14")
+    second = service.login("when@example.com", PASSWORD, source_ip="10.0.0.14")
+    assert first.user.last_login_at is not None and second.user.last_login_at is not None
+    assert second.user.last_login_at > first.user.last_login_at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from websockets.sync.client import connect
@@ -14,10 +15,13 @@ from tests.integration.gateway.support import HANG_GUARD, RunningGateway, receiv
 
 @pytest.fixture(scope="module")
 def main_gateway() -> Iterator[RunningGateway]:
-    # The chat function needs no database for ping: only where @connections lives.
-    with RunningGateway(
-        default_manifest(), lambda gw: {"WEBSOCKET_ENDPOINT_URL": gw.management_url}
-    ) as running:
+    # The chat function needs no database for ping: only where @connections lives. Nor a signed-in
+    # caller: `$connect`'s authorizer is left out here (tests/integration/auth covers it).
+    manifest = default_manifest()
+    assert manifest.websocket is not None
+    routes = {key: replace(route, authorizer=None) for key, route in manifest.websocket.routes.items()}
+    manifest = replace(manifest, websocket=replace(manifest.websocket, routes=routes))
+    with RunningGateway(manifest, lambda gw: {"WEBSOCKET_ENDPOINT_URL": gw.management_url}) as running:
         yield running
 
 

@@ -2,72 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support.processes import free_port
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@dataclass
-class RunningStack:
-    process: subprocess.Popen[bytes]
-    data_dir: Path
-    info: dict[str, str]
-    log: Path
-
-    @property
-    def http_url(self) -> str:
-        return self.info["http_url"]
-
-    def terminate(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=timeout)
-
-
-def start_stack(data_dir: Path, **env_overrides: str) -> RunningStack:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AWS_ENDPOINT_URL")}
-    env.update(
-        OCTAG_DATA_DIR=str(data_dir),
-        OCTAG_HTTP_PORT=str(free_port()),
-        OCTAG_WS_PORT=str(free_port()),
-        **env_overrides,
-    )
-    log = data_dir / "octag-up.log"
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "octag.cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    stack_file = data_dir / "stack.json"
-    deadline = time.monotonic() + 120  # hang guard only
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"octag up exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        if stack_file.exists():
-            info = json.loads(stack_file.read_text())
-            if info.get("pid") == process.pid:
-                try:
-                    if httpx.get(info["http_url"] + "/api/health", timeout=10).status_code == 200:
-                        return RunningStack(process, data_dir, info, log)
-                except httpx.HTTPError:
-                    pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"octag up did not become healthy:\n{log.read_text()[-4000:]}")
-        time.sleep(0.2)
+from tests.integration.stack.running import RunningStack, start_stack
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import httpx
 import psycopg
 from websockets.sync.client import connect
 
+from tests.integration.stack.running import sign_in, websocket_url
 from tests.support.processes import alive, descendants, processes_using
 
 
@@ -35,7 +36,7 @@ def test_health_reports_database_and_aws(stack):
 
 
 def test_websocket_ping_answers_pong_and_unknown_actions_get_an_error_frame(stack):
-    with connect(stack.info["ws_url"]) as ws:
+    with connect(websocket_url(stack, str(sign_in(stack)["access_token"]))) as ws:
         ws.send(json.dumps({"action": "ping"}))
         assert json.loads(ws.recv(timeout=30)) == {"type": "pong"}
         ws.send(json.dumps({"action": "dance"}))
@@ -84,7 +85,8 @@ def test_two_stacks_side_by_side_then_sigterm_leaves_no_process(stack_factory):
     assert first.http_url != second.http_url
     for running in (first, second):
         assert httpx.get(running.http_url + "/api/health", timeout=10).status_code == 200
-        with connect(running.info["ws_url"]) as ws:  # start a worker process for the chat function
+        token = str(sign_in(running)["access_token"])  # keys differ per stack: sign in to each
+        with connect(websocket_url(running, token)) as ws:  # start a worker process for the chat function
             ws.send(json.dumps({"action": "ping"}))
             assert json.loads(ws.recv(timeout=30)) == {"type": "pong"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -154,7 +154,7 @@ def login(email: str, password: str, *, source_ip: str) -> Session:
                 conn, row.id, hash_password(password) if needs_rehash(row.password_hash) else None
             )
             repo.clear_login_failures(conn, email)
-            session = _start_session(conn, User.from_row(row))
+            session = _start_session(conn, replace(User.from_row(row), last_login_at=datetime.now(UTC)))
     user_id = str(row.id) if row else None
     if wait:
         _event("login_failed", user_id, reason="throttled", source_ip=source_ip)
@@ -233,17 +233,38 @@ def current_user(claims: AccessClaims) -> User:
     return User.from_row(row)
 
 
-def change_password(claims: AccessClaims, current_password: str, new_password: str) -> Session:
-    """Signs every session out (their access tokens stop working too) and returns a fresh pair."""
+def change_password(
+    claims: AccessClaims, current_password: str, new_password: str, *, source_ip: str = "unknown"
+) -> Session:
+    """Signs every session out (their access tokens stop working too) and returns a fresh pair.
+
+    A wrong current password counts as a failed login, so a stolen access token cannot be used to
+    guess the password unthrottled.
+    """
+    settings = get_settings()
     user = current_user(claims)
     with db.connection() as conn:
+        repo.lock_login(conn, user.email)
+        wait = repo.seconds_until_allowed(
+            conn, "email", user.email, settings.login_max_failures, settings.login_failure_window
+        )
         row = repo.user_by_id(conn, user.id)
         assert row is not None
-        if not verify_password(row.password_hash, current_password):
-            raise InvalidInput("The current password is incorrect.", code="wrong_password")
-        if new_password == current_password:
-            raise InvalidInput("Choose a password different from the current one.", code="weak_password")
-        check_password_policy(new_password, row.email)
+        verified = not wait and verify_password(row.password_hash, current_password)
+        if not wait and not verified:
+            repo.record_login_failure(conn, user.email, source_ip)
+    if wait:
+        raise TooManyRequests(
+            "Too many failed attempts. Try again later.",
+            code="too_many_attempts",
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
+    if not verified:
+        raise InvalidInput("The current password is incorrect.", code="wrong_password")
+    if new_password == current_password:
+        raise InvalidInput("Choose a password different from the current one.", code="weak_password")
+    check_password_policy(new_password, user.email)
+    with db.connection() as conn:
         repo.change_password(conn, row.id, hash_password(new_password))
         repo.revoke_user_sessions(conn, row.id)
         session = _start_session(conn, user)
