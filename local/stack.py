@@ -21,8 +21,9 @@ from local.gateway import Gateway
 from local.lambda_runtime import LambdaRuntime
 from local.provision import LocalResources, provision
 from local.scheduler import Scheduler
+from octag import db
 from octag.aws import client
-from octag.config import Settings
+from octag.config import Settings, get_settings
 from octag.db.embedded import EmbeddedPostgres
 from octag.db.migrations import migrate
 from octag.manifest import DEFAULT_TEMPLATE, FunctionSpec, parse_manifest
@@ -59,6 +60,8 @@ class Stack:
         else:
             self._postgres = EmbeddedPostgres(self.data_dir / "postgres")
             self.database_url = await asyncio.to_thread(self._postgres.start)
+        os.environ["DATABASE_URL"] = self.database_url  # this process's own octag.db (seeding)
+        get_settings.cache_clear()
         applied = await asyncio.to_thread(migrate, self.database_url)
         logger.info("database ready", extra={"migrations_applied": [m.name for m in applied]})
 
@@ -106,7 +109,19 @@ class Stack:
         self._stoppers.append(scheduler)
         self._tasks.append(asyncio.create_task(scheduler.run(), name="scheduler"))
 
+        if settings.seed_demo:
+            self._tasks.append(asyncio.create_task(self._seed(), name="demo seed"))
         self._write_stack_file()
+
+    async def _seed(self) -> None:
+        from local.demo_seed import seed_catalog_if_empty  # loads kiwi and the embedder: only when needed
+
+        job = await asyncio.to_thread(seed_catalog_if_empty)
+        if job is not None:
+            logger.info(
+                "demo catalog loaded",
+                extra={"job_id": str(job.id), "status": job.status, "documents_loaded": job.documents_loaded},
+            )
 
     def _function_environment(self, spec: FunctionSpec) -> Mapping[str, str]:
         assert self._resources is not None and self._gateway is not None
@@ -171,6 +186,7 @@ class Stack:
             await self._gateway.stop()
         if self._runtime:
             await self._runtime.close()
+        await asyncio.to_thread(db.close_pool)
         if self._aws:
             await asyncio.to_thread(self._aws.stop)
         if self._postgres:

@@ -158,6 +158,12 @@ class Settings(BaseSettings):
         None, validation_alias="DOCUMENTS_BUCKET", description="S3 bucket for uploaded source documents"
     )
 
+    seed_demo: bool = Field(
+        True,
+        validation_alias="OCTAG_SEED_DEMO",
+        description="`octag up` loads the escape-room catalog when it is empty",
+    )
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

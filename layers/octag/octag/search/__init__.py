@@ -1,0 +1,1 @@
+"""Search: the Korean tokenizer, the embedders and the hybrid (keyword + vector) query."""
