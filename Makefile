@@ -26,8 +26,10 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
+	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[bench]"
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/auth.py
+	$(BIN)/python bench/etl.py
 
 clean:
 	rm -rf $(VENV) .octag cdk.out .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from local.aws_endpoint import LocalAwsEndpoint
+from local.demo_seed import queue_catalog_if_empty
 from local.event_sources import SqsEventSourcePoller
 from local.gateway import Gateway
 from local.lambda_runtime import LambdaRuntime
@@ -31,6 +32,7 @@ from octag.manifest import DEFAULT_TEMPLATE, FunctionSpec, parse_manifest
 logger = Logger(service="octag-local", child=True)
 
 STACK_FILE = "stack.json"
+ETL_JOBS_QUEUE = "EtlJobsQueue"  # logical id in template-local.yml of the queue the demo seed goes to
 
 
 @dataclass
@@ -114,14 +116,16 @@ class Stack:
         self._write_stack_file()
 
     async def _seed(self) -> None:
-        from local.demo_seed import seed_catalog_if_empty  # loads kiwi and the embedder: only when needed
-
-        job = await asyncio.to_thread(seed_catalog_if_empty)
+        """The demo catalog goes through the ETL queue and worker like any job."""
+        assert self._resources is not None
+        queue_url = self._resources.refs[ETL_JOBS_QUEUE]
+        try:
+            job = await asyncio.to_thread(queue_catalog_if_empty, queue_url)
+        except Exception:
+            logger.exception("could not queue the demo catalog")
+            return
         if job is not None:
-            logger.info(
-                "demo catalog loaded",
-                extra={"job_id": str(job.id), "status": job.status, "documents_loaded": job.documents_loaded},
-            )
+            logger.info("demo catalog queued", extra={"job_id": str(job.id)})
 
     def _function_environment(self, spec: FunctionSpec) -> Mapping[str, str]:
         assert self._resources is not None and self._gateway is not None

@@ -40,6 +40,7 @@ def start_stack(data_dir: Path, **env_overrides: str) -> RunningStack:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AWS_ENDPOINT_URL")}
     env.update(
+        OCTAG_SEED_DEMO="false",  # suites that want the catalog ask for it
         OCTAG_DATA_DIR=str(data_dir),
         OCTAG_HTTP_PORT=str(free_port()),
         OCTAG_WS_PORT=str(free_port()),

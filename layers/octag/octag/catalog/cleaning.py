@@ -23,14 +23,12 @@ the same file always gives the same catalog, keys and report.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any, TypeVar
 
 from octag.catalog import vocab
@@ -130,11 +128,6 @@ class Catalog:
     @cached_property
     def cafes_by_key(self) -> dict[str, Cafe]:
         return {cafe.key: cafe for cafe in self.cafes}
-
-
-def load_catalog(path: Path | str) -> Catalog:
-    """The cleaned catalog of a listings file."""
-    return clean_catalog(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def clean_catalog(listing: Any) -> Catalog:

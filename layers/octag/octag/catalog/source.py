@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from octag.catalog import vocab
-from octag.catalog.cleaning import Cafe, Theme, load_catalog
+from octag.catalog.cleaning import Cafe, Catalog, Theme, clean_catalog
 from octag.etl.documents import RecordError, SourceDocument
+from octag.etl.extract.sources import Source
 
 FORMAT = "escape-catalog"
 _ACTIVITY_WORDS = {"low": "적음", "medium": "보통", "high": "많음"}
 
 
-def extract_catalog(path: Path | str) -> Iterator[SourceDocument | RecordError]:
+def read_catalog(source: Source) -> Catalog:
+    """The cleaned catalog of a listings file, local or on S3; ValueError when it is not a listing."""
+    with source.open() as stream:
+        return clean_catalog(json.load(stream))
+
+
+def extract_catalog(source: Source) -> Iterator[SourceDocument | RecordError]:
     """A document per cleaned theme (its id the theme's key), and an error per row cleaning refused."""
-    catalog = load_catalog(path)
+    path = source.uri
+    catalog = read_catalog(source)
     for theme in catalog.themes:
         cafe = catalog.cafes_by_key[theme.cafe_key]
         yield SourceDocument(

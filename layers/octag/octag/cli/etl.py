@@ -11,6 +11,7 @@ import click
 from octag import db
 from octag.cli import cli
 from octag.errors import OctagError
+from octag.etl.documents import FORMATS
 
 
 @cli.group()
@@ -26,7 +27,7 @@ def etl() -> None:
     "fmt",
     default="auto",
     show_default=True,
-    type=click.Choice(["auto", "jsonl", "csv", "json", "md", "html", "pdf", "txt", "escape-catalog"]),
+    type=click.Choice(FORMATS),
 )
 @click.option("--id-field", help="Record field holding the document id (JSONL/CSV/JSON).")
 @click.option("--text-field", help="Record field holding the text (JSONL/CSV/JSON).")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Source formats `--format` / a job's `format` accept; `auto` goes by the file extension.
+FORMATS = ("auto", "jsonl", "csv", "json", "md", "html", "pdf", "txt", "escape-catalog")
+
 
 @dataclass(frozen=True)
 class SourceDocument:

@@ -12,10 +12,9 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from octag.errors import InvalidInput, NotFound
-from octag.etl.documents import RecordError
+from octag.etl.documents import FORMATS, RecordError
 
 JobStatus = Literal["queued", "running", "succeeded", "partially_failed", "failed"]
-FORMATS = ("auto", "jsonl", "csv", "json", "md", "html", "pdf", "txt", "escape-catalog")
 STALE_AFTER_SECONDS = 120  # a running job without a heartbeat this long belongs to a dead worker
 
 

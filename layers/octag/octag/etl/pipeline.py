@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
@@ -19,7 +19,7 @@ from octag import db
 from octag.config import get_settings
 from octag.etl import jobs
 from octag.etl.documents import RecordError, SourceDocument
-from octag.etl.extract import extract, resolve_sources
+from octag.etl.extract import Source, extract, resolve_sources
 from octag.etl.store import (
     Collection,
     PreparedChunk,
@@ -61,6 +61,9 @@ class _Run:
         if not errors:
             return
         self.counts["documents_failed"] += len(errors)
+        # A document that failed this time is not gone from the source: --prune keeps it, and a
+        # failure that names no document (a broken line, an unreadable file) turns --prune off.
+        self.seen.update(e.source_id for e in errors if e.source_id is not None)
         self.whole_file_failed |= any(e.source_id is None for e in errors)
         with db.connection() as conn:
             jobs.record_errors(conn, self.job.id, errors)
@@ -99,6 +102,8 @@ def _ingest(job: jobs.Job, on_progress: ProgressCallback | None) -> jobs.JobStat
     run = _Run(job, collection, embedder, on_progress)
     sources = resolve_sources(job.source.paths)
     for done, source in enumerate(sources, start=1):
+        if job.source.format == "escape-catalog":
+            _load_catalog_tables(source)
         pending: list[SourceDocument] = []
         errors: list[RecordError] = []
         for item in extract(
@@ -134,6 +139,23 @@ def _ingest(job: jobs.Job, on_progress: ProgressCallback | None) -> jobs.JobStat
     ):
         return "failed"
     return "partially_failed" if run.counts["documents_failed"] else "succeeded"
+
+
+def _load_catalog_tables(source: Source) -> None:
+    """The structured side of a catalog: cafes and themes upserted into the catalog tables.
+
+    A file that cannot be read or is not a listing is left to extraction, which records its error.
+    """
+    from octag.catalog.repository import upsert_catalog
+    from octag.catalog.source import read_catalog
+
+    try:
+        catalog = read_catalog(source)
+    except Exception:
+        return
+    with db.connection() as conn:
+        counts = upsert_catalog(conn, catalog)
+    logger.info("catalog tables loaded", extra={"source": source.uri, **asdict(counts)})
 
 
 def _embedder_for(collection: str) -> Embedder:

@@ -22,11 +22,16 @@ class Unavailable(OctagError):
     status, code = 503, "unavailable"
 
 
-def submit_job(collection: str, source: jobs.JobSource, *, created_by: str | None) -> jobs.Job:
-    """Record the job, then queue it for the ETL worker; a job that cannot be queued is marked failed."""
+def submit_job(
+    collection: str, source: jobs.JobSource, *, created_by: str | None, queue_url: str | None = None
+) -> jobs.Job:
+    """Record the job, then queue it for the ETL worker; a job that cannot be queued is marked failed.
+
+    `queue_url` defaults to the configured `ETL_JOBS_QUEUE_URL`.
+    """
     with db.connection() as conn:
         job = jobs.create_job(conn, collection, source, created_by=created_by)
-    return _enqueue(job)
+    return _enqueue(job, queue_url)
 
 
 def retry_job(job_id: str, *, created_by: str | None) -> jobs.Job:
@@ -35,8 +40,8 @@ def retry_job(job_id: str, *, created_by: str | None) -> jobs.Job:
     return _enqueue(job)
 
 
-def _enqueue(job: jobs.Job) -> jobs.Job:
-    queue_url = get_settings().etl_jobs_queue_url
+def _enqueue(job: jobs.Job, queue_url: str | None = None) -> jobs.Job:
+    queue_url = queue_url or get_settings().etl_jobs_queue_url
     try:
         if not queue_url:
             raise Unavailable("No ETL queue is configured (ETL_JOBS_QUEUE_URL).")

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
-from octag.etl.documents import RecordError, SourceDocument
+from octag.etl.documents import FORMATS, RecordError, SourceDocument
 from octag.etl.extract.csv_table import extract_csv
 from octag.etl.extract.encoding import UndecodableText
 from octag.etl.extract.html_page import extract_html
@@ -25,7 +25,6 @@ from octag.etl.extract.text import extract_text
 
 __all__ = ["FORMATS", "Source", "extract", "format_of", "resolve_sources"]
 
-FORMATS = ("auto", "jsonl", "csv", "json", "md", "html", "pdf", "txt", "escape-catalog")
 _EXTENSIONS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "json", ".md": "md", ".markdown": "md",
     ".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "txt", ".text": "txt",
@@ -67,7 +66,7 @@ def _extract_source(source: Source, format: str | None, fields: RecordFields) ->
         if format == "escape-catalog":
             from octag.catalog.source import extract_catalog  # the catalog is a domain of its own
 
-            yield from extract_catalog(source.uri)
+            yield from extract_catalog(source)
             return
         with source.open() as stream:
             if not stream.peek(1):
