@@ -19,6 +19,7 @@ class JobRequest(jobs.JobSource):
     model_config = ConfigDict(extra="forbid")
 
     collection: str = Field(min_length=1, max_length=63)
+    only: None = None  # set by retries, never by a client
 
 
 class UploadRequest(BaseModel):

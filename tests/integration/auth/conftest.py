@@ -7,9 +7,6 @@ the budget of the others: every `api` client binds a fresh 127.0.0.x address.
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +15,7 @@ import httpx
 import pytest
 
 from tests.integration.auth.support import Account, ApiFactory, new_password, unique_email
-from tests.integration.stack.running import ROOT, RunningStack, start_stack
+from tests.integration.stack.running import RunningStack, run_cli, start_stack
 
 _addresses = itertools.count(10)  # 127.0.0.10, 127.0.0.11, ...
 
@@ -69,18 +66,7 @@ def account(api: httpx.Client) -> Account:
 def admin(stack: RunningStack) -> Account:
     """An admin created with `octag user create --role admin`, as an operator would."""
     email, password = unique_email("admin"), new_password()
-    # OCTAG_DATA_DIR: the command joins this stack (its AWS endpoint), not one a developer left running.
-    env = {**os.environ, "DATABASE_URL": stack.info["database_url"], "OCTAG_DATA_DIR": str(stack.data_dir)}
-    env.pop("AWS_ENDPOINT_URL", None)
-    command = ["user", "create", "--email", email, "--password", password, "--role", "admin"]
-    result = subprocess.run(
-        [sys.executable, "-m", "octag.cli", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,  # hang guard only
-    )
+    result = run_cli(stack, "user", "create", "--email", email, "--password", password, "--role", "admin")
     assert result.returncode == 0, result.stdout + result.stderr
     with httpx.Client(base_url=stack.http_url, timeout=60) as client:
         response = client.post("/api/auth/login", json={"email": email, "password": password})

@@ -44,8 +44,8 @@ def start_stack(data_dir: Path, **env_overrides: str) -> RunningStack:
         OCTAG_DATA_DIR=str(data_dir),
         OCTAG_HTTP_PORT=str(free_port()),
         OCTAG_WS_PORT=str(free_port()),
-        **env_overrides,
     )
+    env.update(env_overrides)
     log = data_dir / "octag-up.log"
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -68,6 +68,23 @@ def start_stack(data_dir: Path, **env_overrides: str) -> RunningStack:
             process.kill()
             raise AssertionError(f"octag up did not become healthy:\n{log.read_text()[-4000:]}")
         time.sleep(0.2)
+
+
+def run_cli(stack: RunningStack, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`octag ARGS` beside the stack, as an operator runs it: joined to its database and AWS endpoint.
+
+    OCTAG_DATA_DIR makes the command join this stack, not one a developer left running.
+    """
+    env = {**os.environ, "DATABASE_URL": stack.info["database_url"], "OCTAG_DATA_DIR": str(stack.data_dir)}
+    env.pop("AWS_ENDPOINT_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "octag.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,  # hang guard only
+    )
 
 
 def sign_in(stack: RunningStack) -> dict[str, object]:

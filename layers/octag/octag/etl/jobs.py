@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from octag.errors import InvalidInput, NotFound
 from octag.etl.documents import FORMATS, RecordError
+from octag.etl.store import check_collection_name
 
 JobStatus = Literal["queued", "running", "succeeded", "partially_failed", "failed"]
 STALE_AFTER_SECONDS = 120  # a running job without a heartbeat this long belongs to a dead worker
@@ -87,6 +88,7 @@ def create_job(
     created_by: str | None = None,
     retry_of: UUID | None = None,
 ) -> Job:
+    check_collection_name(collection)
     job_id = uuid4()
     conn.execute(
         "INSERT INTO etl_jobs (id, collection, source, created_by, retry_of) VALUES (%s, %s, %s, %s, %s)",

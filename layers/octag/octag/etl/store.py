@@ -58,12 +58,16 @@ def content_hash(text: str, title: str | None, metadata: dict[str, Any]) -> byte
     return hashlib.sha256(canonical.encode()).digest()
 
 
-def ensure_collection(conn: Connection[Any], name: str, model_id: str, dimension: int) -> Collection:
-    """The collection, created with this embedder if new; an existing one must use the same model."""
+def check_collection_name(name: str) -> None:
     if not _COLLECTION_NAME.match(name):
         raise InvalidInput(
             "A collection name is 1-63 lower-case letters, digits, '-' or '_'.", code="invalid_collection"
         )
+
+
+def ensure_collection(conn: Connection[Any], name: str, model_id: str, dimension: int) -> Collection:
+    """The collection, created with this embedder if new; an existing one must use the same model."""
+    check_collection_name(name)
     conn.execute(
         """INSERT INTO collections (name, embedding_model, embedding_dimension) VALUES (%s, %s, %s)
            ON CONFLICT (name) DO NOTHING""",
