@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
+from octag.etl.jobs import JobSource
 from tests.integration.etl.test_pipeline import RECORDS, write_jsonl
 from tests.integration.stack.running import RunningStack, run_cli, start_stack
 
@@ -168,3 +170,25 @@ def test_cli_ingest_shows_progress_and_a_summary_and_its_exit_code_says_how_it_w
 
     missing = run_cli(stack, "etl", "ingest", str(tmp_path / "nope.jsonl"), "--collection", "cli-docs")
     assert missing.returncode == 1 and "no such file" in missing.stdout
+
+
+def test_cli_resumes_an_abandoned_job_and_retries_failures(stack, tmp_path):
+    source = write_jsonl(tmp_path / "rooms.jsonl", RECORDS)
+    job_id = uuid.uuid4()
+    with psycopg.connect(stack.info["database_url"]) as conn:  # a job whose worker died 10 minutes ago
+        conn.execute(
+            "INSERT INTO etl_jobs (id, collection, source, status, attempts, heartbeat_at)"
+            " VALUES (%s, 'cli-resume', %s, 'running', 1, now() - interval '10 minutes')",
+            (job_id, JobSource(paths=[str(source)], id_field="id").model_dump_json()),
+        )
+    resumed = run_cli(stack, "etl", "resume", str(job_id))
+    assert resumed.returncode == 0 and "succeeded: 3 documents seen, 3 loaded" in resumed.stdout
+    again = run_cli(stack, "etl", "resume", str(job_id))
+    assert again.returncode == 1 and "is succeeded" in again.stderr
+
+    write_jsonl(source, [*RECORDS, {"id": "later", "text": ""}])
+    partial = run_cli(stack, "etl", "ingest", str(source), "--collection", "cli-resume", "--id-field", "id")
+    assert partial.returncode == 2
+    write_jsonl(source, [*RECORDS, {"id": "later", "text": "이제 채워졌다"}])
+    retried = run_cli(stack, "etl", "retry", partial.stdout.split()[1])
+    assert retried.returncode == 0 and "succeeded: 1 documents seen, 1 loaded" in retried.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from typing import Any
+from uuid import UUID
 
 import click
 
@@ -44,7 +45,6 @@ def ingest(
 ) -> None:
     """Ingest files, directories, globs or s3:// URIs. Exit 1 if the job failed, 2 if some documents did."""
     from octag.etl.jobs import JobSource, create_job
-    from octag.etl.pipeline import run_job
 
     try:
         source = JobSource(
@@ -52,26 +52,71 @@ def ingest(
         )
         with db.connection() as conn:
             job = create_job(conn, collection, source, created_by="cli")
-        with click.progressbar(
-            length=1000,
-            label="ingesting",
-            show_pos=False,
-            file=sys.stderr,
-            item_show_func=_describe_counts,
-        ) as bar:
-            shown = 0
-
-            def progress(counts: dict[str, int], fraction: float) -> None:
-                nonlocal shown
-                step = max(0, int(fraction * 1000) - shown)
-                bar.update(step, counts)
-                shown += step
-
-            job = run_job(job.id, on_progress=progress)
+        _run_here(job.id)
     except OctagError as exc:
         raise click.ClickException(exc.message) from None
     finally:
         db.shutdown()
+
+
+@etl.command()
+@click.argument("job_id")
+def resume(job_id: str) -> None:
+    """Run a queued job, or one whose worker died, to the end here; what it loaded is skipped."""
+    from octag.etl.jobs import STALE_AFTER_SECONDS, get_job
+
+    try:
+        with db.connection() as conn:
+            job = get_job(conn, job_id, with_errors=False)
+        if job.finished:
+            raise click.ClickException(
+                f"Job {job.id} is {job.status}; `octag etl retry` reruns its failures."
+            )
+        _run_here(
+            job.id,
+            f"Job {job.id} is running in a live worker (its heartbeat is under {STALE_AFTER_SECONDS} s old).",
+        )
+    except OctagError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        db.shutdown()
+
+
+@etl.command()
+@click.argument("job_id")
+def retry(job_id: str) -> None:
+    """A new job, run here, over only the documents that failed in JOB_ID."""
+    from octag.etl.jobs import create_retry
+
+    try:
+        with db.connection() as conn:
+            job = create_retry(conn, job_id, created_by="cli")
+        _run_here(job.id)
+    except OctagError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        db.shutdown()
+
+
+def _run_here(job_id: UUID, held_message: str = "") -> None:
+    """Run the job in this process with a progress bar, print its summary, exit 1 if it failed, 2 if
+    some documents did."""
+    from octag.etl.pipeline import run_job
+
+    with click.progressbar(
+        length=1000, label="ingesting", show_pos=False, file=sys.stderr, item_show_func=_describe_counts
+    ) as bar:
+        shown = 0
+
+        def progress(counts: dict[str, int], fraction: float) -> None:
+            nonlocal shown
+            step = max(0, int(fraction * 1000) - shown)
+            bar.update(step, counts)
+            shown += step
+
+        job = run_job(job_id, on_progress=progress)
+    if job.status == "running":
+        raise click.ClickException(held_message or f"Job {job.id} is held by another worker.")
     _summary(job.public())
     if job.status != "succeeded":
         raise SystemExit(1 if job.status == "failed" else 2)
