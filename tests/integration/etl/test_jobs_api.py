@@ -3,79 +3,40 @@
 from __future__ import annotations
 
 import json
-import tempfile
-import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
 from octag.etl.jobs import JobSource
+from tests.integration.conftest import wait_for_job
 from tests.integration.etl.test_pipeline import RECORDS, write_jsonl
-from tests.integration.stack.running import RunningStack, run_cli, start_stack
+from tests.integration.stack.running import RunningStack, run_cli
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def stack(_local_state_root: Path) -> Iterator[RunningStack]:
-    running = start_stack(
-        Path(tempfile.mkdtemp(prefix="octag-etl", dir=_local_state_root)), OCTAG_SEED_DEMO="true"
-    )
-    yield running
-    if running.process.poll() is None:
-        running.terminate()
+@pytest.fixture
+def stack(catalog_stack: RunningStack) -> RunningStack:
+    return catalog_stack
 
 
-def _login(stack: RunningStack, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        f"{stack.http_url}/api/auth/login", json={"email": email, "password": password}, timeout=60
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+@pytest.fixture
+def admin(catalog_admin: httpx.Client) -> httpx.Client:
+    return catalog_admin
 
 
-@pytest.fixture(scope="module")
-def admin(stack: RunningStack) -> httpx.Client:
-    email, password = f"etl-admin-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
-    result = run_cli(stack, "user", "create", "--email", email, "--password", password, "--role", "admin")
-    assert result.returncode == 0, result.stdout + result.stderr
-    with httpx.Client(base_url=stack.http_url, headers=_login(stack, email, password), timeout=60) as client:
-        yield client
+@pytest.fixture
+def user(catalog_user: httpx.Client) -> httpx.Client:
+    return catalog_user
 
 
-@pytest.fixture(scope="module")
-def user(stack: RunningStack) -> httpx.Client:
-    email, password = f"etl-user-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
-    httpx.post(
-        f"{stack.http_url}/api/auth/register", json={"email": email, "password": password}
-    ).raise_for_status()
-    with httpx.Client(base_url=stack.http_url, headers=_login(stack, email, password), timeout=60) as client:
-        yield client
-
-
-def wait_for_job(api: httpx.Client, job_id: str, timeout: float = 240) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout  # hang guard only
-    while True:
-        response = api.get(f"/api/etl/jobs/{job_id}")
-        assert response.status_code == 200, response.text
-        job = response.json()["job"]
-        if job["status"] in ("succeeded", "partially_failed", "failed"):
-            return dict(job)
-        assert time.monotonic() < deadline, f"job still {job['status']}: {job}"
-        time.sleep(0.3)
-
-
-def test_octag_up_seeds_the_catalog_through_the_etl_queue(admin):
-    jobs = admin.get("/api/etl/jobs").json()["jobs"]
-    seed = next(job for job in jobs if job["created_by"] == "octag up")
-    assert seed["collection"] == "escape_rooms" and seed["source"]["format"] == "escape-catalog"
-    done = wait_for_job(admin, seed["id"])
-    assert (done["status"], done["documents_loaded"], done["documents_failed"]) == ("succeeded", 821, 0)
+def test_octag_up_seeds_the_catalog_through_the_etl_queue(seed_job):
+    assert seed_job["collection"] == "escape_rooms" and seed_job["source"]["format"] == "escape-catalog"
+    assert (seed_job["status"], seed_job["documents_loaded"], seed_job["documents_failed"]) == (
+        "succeeded", 821, 0,
+    )  # fmt: skip
 
 
 def test_a_job_runs_through_the_queue_and_a_retry_takes_only_its_failures(admin, tmp_path):

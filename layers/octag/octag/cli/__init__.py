@@ -49,7 +49,7 @@ def _join_running_stack() -> None:
 
 
 def main() -> None:
-    from octag.cli import auth, db, etl  # noqa: F401  (registers their commands)
+    from octag.cli import auth, db, etl, search  # noqa: F401  (registers their commands)
 
     if sys.argv[1:2] != ["up"]:
         _join_running_stack()

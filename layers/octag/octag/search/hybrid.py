@@ -1,0 +1,276 @@
+"""Hybrid retrieval over one collection: keyword, vector and their fusion, with catalog filters in SQL.
+
+- Keyword: the query through the ingestion lexeme pipeline (kiwi), domain stopwords dropped, each
+  lexeme a prefix match, OR-ed and ranked with `ts_rank_cd` over the GIN-indexed `tsvector`.
+- Vector: the query embedded by the collection's own embedder, cosine distance on the model's HNSW
+  index; with filters, pgvector's iterative index scan keeps reading until enough rows pass them.
+- Hybrid: both candidate lists fused, either by weights over min-max normalized scores (0.7 keyword /
+  0.3 vector by default) or by reciprocal rank fusion. Every hit carries its score breakdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from psycopg import Connection, sql
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from octag.catalog import vocab
+from octag.errors import NotFound
+from octag.search.embedders import get_embedder
+from octag.search.tokenizer import lexemes
+
+Mode = Literal["hybrid", "keyword", "vector"]
+Fusion = Literal["weighted", "rrf"]
+
+# Words that ask for something rather than describe it: they match nearly every catalog document.
+STOPWORDS = frozenset(
+    {
+        "추천", "방탈출", "방", "탈출", "테마", "카페", "곳", "데", "거", "것", "하", "있", "되", "알려주", "주",
+        "해주", "찾", "좋", "싶", "어디", "뭐", "무엇", "좀", "수", "나", "저", "제", "우리", "요즘",
+    }
+)  # fmt: skip
+RRF_K = 60  # the constant of Cormack et al.; damps the head of each list
+_CANDIDATES_PER_K = 4  # each mode proposes this many candidates per requested hit before fusion
+_MIN_CANDIDATES = 40
+
+
+class CatalogFilters(BaseModel):
+    """Structured filters over document metadata (the escape-room catalog's fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: list[str] | None = Field(
+        None, max_length=20, description="Areas or their synonyms (홍대입구 → 홍대)"
+    )
+    genres: list[str] | None = Field(
+        None, max_length=20, description="Any of these genres, synonyms included"
+    )
+    party_size: int | None = Field(None, ge=1, le=100, description="A party that fits min ≤ N ≤ max players")
+    difficulty: list[vocab.DifficultyLabel] | None = Field(None, max_length=3)
+    min_price: int | None = Field(None, ge=0)
+    max_price: int | None = Field(None, ge=0)
+    min_duration: int | None = Field(None, ge=0)
+    max_duration: int | None = Field(None, ge=0)
+
+    def is_empty(self) -> bool:
+        return not any(value not in (None, []) for value in self.model_dump().values())
+
+
+class SearchQuery(BaseModel):
+    """One search: the body of `POST /api/rag/search` and the options of `octag search`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=2000)
+    collection: str = Field(min_length=1, max_length=63)
+    k: int = Field(10, ge=1, le=100)
+    mode: Mode = "hybrid"
+    fusion: Fusion = "weighted"
+    keyword_weight: float = Field(0.7, ge=0, le=1)
+    vector_weight: float = Field(0.3, ge=0, le=1)
+    filters: CatalogFilters = Field(default_factory=CatalogFilters)
+
+    @model_validator(mode="after")
+    def _weights_say_something(self) -> SearchQuery:
+        if (
+            self.mode == "hybrid"
+            and self.fusion == "weighted"
+            and self.keyword_weight + self.vector_weight == 0
+        ):
+            raise ValueError("keyword_weight and vector_weight cannot both be 0")
+        return self
+
+
+class Scores(BaseModel):
+    keyword: float | None  # ts_rank_cd, None when the chunk did not match the keywords
+    vector: float | None  # cosine similarity, None when it was not among the nearest
+    fused: float
+
+
+class Hit(BaseModel):
+    id: str  # the source document id
+    chunk_id: int
+    score: float
+    text: str
+    title: str | None
+    metadata: dict[str, Any]
+    scores: Scores
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    chunk_id: int
+    score: float
+
+
+def keyword_query(text: str) -> str | None:
+    """The `to_tsquery('simple', ...)` text of a query: its lexemes less stopwords, as prefixes, OR-ed."""
+    terms = dict.fromkeys(t for t in lexemes(text) if t not in STOPWORDS)  # ordered, unique
+    if not terms:
+        return None
+    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "':*" for t in terms)
+
+
+def search(conn: Connection[Any], query: SearchQuery) -> list[Hit]:
+    """The best `query.k` chunks of the collection for the query, within the filters."""
+    row = conn.execute(
+        "SELECT embedding_model, embedding_dimension FROM collections WHERE name = %s", (query.collection,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No collection named {query.collection!r}.", code="collection_not_found")
+    model_id, dimension = row
+    depth = query.k if query.mode != "hybrid" else max(query.k * _CANDIDATES_PER_K, _MIN_CANDIDATES)
+    where, params = _filter_sql(query.filters)
+    params["collection"] = query.collection
+
+    keyword: list[_Candidate] = []
+    vector: list[_Candidate] = []
+    if query.mode in ("hybrid", "keyword"):
+        keyword = _keyword_candidates(conn, query.query, where, params, depth)
+    if query.mode in ("hybrid", "vector"):
+        embedding = get_embedder(model_id).embed_query(query.query)
+        vector = _vector_candidates(conn, embedding.tolist(), model_id, dimension, where, params, depth)
+
+    fused = _fuse(query, keyword, vector)[: query.k]
+    return _hits(conn, fused, {c.chunk_id: c.score for c in keyword}, {c.chunk_id: c.score for c in vector})
+
+
+def _filter_sql(filters: CatalogFilters) -> tuple[sql.Composable, dict[str, Any]]:
+    """Conditions on the document's metadata (`d`), AND-ed; unknown numbers never fail a range."""
+    conditions: list[sql.Composable] = []
+    params: dict[str, Any] = {}
+    if filters.area:
+        params["areas"] = [vocab.canonical_area(a) or a.strip() for a in filters.area]
+        conditions.append(
+            sql.SQL("(d.metadata->>'area' = ANY(%(areas)s) OR d.metadata->>'district' = ANY(%(areas)s))")
+        )
+    if filters.genres:
+        params["genres"] = [vocab.canonical_genre(g) or g.strip() for g in filters.genres]
+        conditions.append(sql.SQL("d.metadata->'genres' ?| %(genres)s"))
+    if filters.party_size is not None:
+        params["party"] = filters.party_size
+        conditions.append(
+            sql.SQL(
+                "coalesce((d.metadata->>'min_players')::int, 1) <= %(party)s"
+                " AND coalesce((d.metadata->>'max_players')::int, %(party)s) >= %(party)s"
+            )
+        )
+    if filters.difficulty:
+        params["difficulty"] = list(filters.difficulty)
+        conditions.append(sql.SQL("d.metadata->>'difficulty' = ANY(%(difficulty)s)"))
+    for name, field, operator in (
+        ("min_price", "price_per_person", ">="),
+        ("max_price", "price_per_person", "<="),
+        ("min_duration", "duration_minutes", ">="),
+        ("max_duration", "duration_minutes", "<="),
+    ):
+        value = getattr(filters, name)
+        if value is not None:
+            params[name] = value
+            conditions.append(
+                sql.SQL("(d.metadata->>{})::int {} {}").format(
+                    sql.Literal(field), sql.SQL(operator), sql.Placeholder(name)
+                )
+            )
+    where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true")
+    return where, params
+
+
+def _keyword_candidates(
+    conn: Connection[Any], text: str, where: sql.Composable, params: dict[str, Any], depth: int
+) -> list[_Candidate]:
+    tsquery = keyword_query(text)
+    if tsquery is None:
+        return []
+    statement = sql.SQL(
+        """SELECT c.id, ts_rank_cd(c.tsv, q) AS rank
+             FROM to_tsquery('simple', %(tsquery)s) q, chunks c JOIN documents d ON d.id = c.document_id
+            WHERE c.collection = %(collection)s AND c.tsv @@ q AND {where}
+            ORDER BY rank DESC, c.id LIMIT %(depth)s"""
+    ).format(where=where)
+    rows = conn.execute(statement, {**params, "tsquery": tsquery, "depth": depth}).fetchall()
+    return [_Candidate(chunk_id, float(rank)) for chunk_id, rank in rows]
+
+
+def _vector_candidates(
+    conn: Connection[Any],
+    embedding: list[float],
+    model_id: str,
+    dimension: int,
+    where: sql.Composable,
+    params: dict[str, Any],
+    depth: int,
+) -> list[_Candidate]:
+    # The expression and the model literal must match the model's partial HNSW index
+    # (octag.etl.store.ensure_vector_index) for the planner to use it.
+    vector_type = sql.SQL("vector({})").format(sql.Literal(dimension))
+    conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(40, min(depth, 1000)))))
+    conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+    statement = sql.SQL(
+        """SELECT c.id, c.embedding::{type} <=> %(embedding)s::{type} AS distance
+             FROM chunks c JOIN documents d ON d.id = c.document_id
+            WHERE c.embedding_model = {model} AND c.collection = %(collection)s AND {where}
+            ORDER BY c.embedding::{type} <=> %(embedding)s::{type} LIMIT %(depth)s"""
+    ).format(type=vector_type, model=sql.Literal(model_id), where=where)
+    literal = "[" + ",".join(f"{x:.7g}" for x in embedding) + "]"
+    rows = conn.execute(statement, {**params, "embedding": literal, "depth": depth}).fetchall()
+    # relaxed_order may return rows slightly out of order: sort them for real.
+    return sorted(
+        (_Candidate(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows), key=_best_first
+    )
+
+
+def _best_first(candidate: _Candidate) -> tuple[float, int]:
+    return (-candidate.score, candidate.chunk_id)
+
+
+def _fuse(query: SearchQuery, keyword: list[_Candidate], vector: list[_Candidate]) -> list[_Candidate]:
+    if query.mode == "keyword":
+        return keyword
+    if query.mode == "vector":
+        return vector
+    fused: dict[int, float] = {}
+    if query.fusion == "rrf":
+        for ranked in (keyword, vector):
+            for rank, candidate in enumerate(ranked, start=1):
+                fused[candidate.chunk_id] = fused.get(candidate.chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+    else:
+        for ranked, weight in ((keyword, query.keyword_weight), (vector, query.vector_weight)):
+            for chunk_id, normalized in _min_max(ranked).items():
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight * normalized
+    return sorted((_Candidate(chunk_id, score) for chunk_id, score in fused.items()), key=_best_first)
+
+
+def _min_max(ranked: list[_Candidate]) -> dict[int, float]:
+    """Scores onto [0, 1] within the list (a lone or all-equal list is all 1)."""
+    if not ranked:
+        return {}
+    high, low = max(c.score for c in ranked), min(c.score for c in ranked)
+    spread = high - low
+    return {c.chunk_id: (c.score - low) / spread if spread > 0 else 1.0 for c in ranked}
+
+
+def _hits(
+    conn: Connection[Any], ranked: list[_Candidate], keyword: dict[int, float], vector: dict[int, float]
+) -> list[Hit]:
+    if not ranked:
+        return []
+    rows = conn.execute(
+        """SELECT c.id, d.source_id, c.text, d.title, d.metadata || c.metadata
+             FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY(%s)""",
+        ([c.chunk_id for c in ranked],),
+    ).fetchall()
+    by_id = {row[0]: row for row in rows}
+    hits = []
+    for candidate in ranked:
+        if candidate.chunk_id not in by_id:  # replaced by a concurrent load since the candidate query
+            continue
+        chunk_id, source_id, text, title, metadata = by_id[candidate.chunk_id]
+        scores = Scores(keyword=keyword.get(chunk_id), vector=vector.get(chunk_id), fused=candidate.score)
+        hits.append(
+            Hit(id=source_id, chunk_id=chunk_id, score=candidate.score, text=text, title=title,
+                metadata=metadata, scores=scores)
+        )  # fmt: skip
+    return hits
