@@ -6,18 +6,35 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 
 import click
 
 from octag import __version__
 from octag.config import get_settings
+from octag.errors import OctagError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="octag")
 def cli() -> None:
     """Octag: serverless AI chatbot backend. Run `octag up` for the local stack."""
+
+
+@contextmanager
+def database_command() -> Iterator[None]:
+    """The body of a command that uses the database: a domain error is printed as the command's
+    error (exit 1), and the pool, with an embedded server this process started, is shut down."""
+    from octag import db
+
+    try:
+        yield
+    except OctagError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        db.shutdown()
 
 
 def _register_plugins() -> None:
@@ -49,7 +66,7 @@ def _join_running_stack() -> None:
 
 
 def main() -> None:
-    from octag.cli import auth, db, etl, search  # noqa: F401  (registers their commands)
+    from octag.cli import auth, db, etl, nlu, search  # noqa: F401  (registers their commands)
 
     if sys.argv[1:2] != ["up"]:
         _join_running_stack()

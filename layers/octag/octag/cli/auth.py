@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from octag import db
-from octag.cli import cli
+from octag.cli import cli, database_command
 from octag.config import get_settings
-from octag.errors import OctagError
 
 
 @cli.group()
@@ -23,12 +21,8 @@ def create_user(email: str, password: str, role: str) -> None:
     """Create a user directly in the database (e.g. the first admin)."""
     from octag.auth.service import create_user as create
 
-    try:
+    with database_command():
         created = create(email, password, role)
-    except OctagError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.shutdown()
     click.echo(f"Created {created.role} {created.email} ({created.id}).")
 
 

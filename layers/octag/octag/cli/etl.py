@@ -10,8 +10,7 @@ from uuid import UUID
 import click
 
 from octag import db
-from octag.cli import cli
-from octag.errors import OctagError
+from octag.cli import cli, database_command
 from octag.etl.documents import FORMATS
 
 
@@ -46,17 +45,13 @@ def ingest(
     """Ingest files, directories, globs or s3:// URIs. Exit 1 if the job failed, 2 if some documents did."""
     from octag.etl.jobs import JobSource, create_job
 
-    try:
+    with database_command():
         source = JobSource(
             paths=list(paths), format=fmt, id_field=id_field, text_field=text_field, prune=prune
         )
         with db.connection() as conn:
             job = create_job(conn, collection, source, created_by="cli")
         _run_here(job.id)
-    except OctagError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.shutdown()
 
 
 @etl.command()
@@ -65,7 +60,7 @@ def resume(job_id: str) -> None:
     """Run a queued job, or one whose worker died, to the end here; what it loaded is skipped."""
     from octag.etl.jobs import STALE_AFTER_SECONDS, get_job
 
-    try:
+    with database_command():
         with db.connection() as conn:
             job = get_job(conn, job_id, with_errors=False)
         if job.finished:
@@ -76,10 +71,6 @@ def resume(job_id: str) -> None:
             job.id,
             f"Job {job.id} is running in a live worker (its heartbeat is under {STALE_AFTER_SECONDS} s old).",
         )
-    except OctagError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.shutdown()
 
 
 @etl.command()
@@ -88,14 +79,10 @@ def retry(job_id: str) -> None:
     """A new job, run here, over only the documents that failed in JOB_ID."""
     from octag.etl.jobs import create_retry
 
-    try:
+    with database_command():
         with db.connection() as conn:
             job = create_retry(conn, job_id, created_by="cli")
         _run_here(job.id)
-    except OctagError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.shutdown()
 
 
 def _run_here(job_id: UUID, held_message: str = "") -> None:
@@ -152,11 +139,8 @@ def list_jobs(limit: int, as_json: bool) -> None:
     """Recent jobs."""
     from octag.etl.jobs import list_jobs as list_all
 
-    try:
-        with db.connection() as conn:
-            found = [job.public() for job in list_all(conn, limit=limit)]
-    finally:
-        db.shutdown()
+    with database_command(), db.connection() as conn:
+        found = [job.public() for job in list_all(conn, limit=limit)]
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -174,13 +158,8 @@ def status(job_id: str, as_json: bool) -> None:
     """One job: status, progress, counts and errors."""
     from octag.etl.jobs import get_job
 
-    try:
-        with db.connection() as conn:
-            job = get_job(conn, job_id, error_limit=1000).public()
-    except OctagError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.shutdown()
+    with database_command(), db.connection() as conn:
+        job = get_job(conn, job_id, error_limit=1000).public()
     if as_json:
         click.echo(json.dumps(job, ensure_ascii=False, indent=2))
     else:

@@ -10,8 +10,7 @@ import click
 from pydantic import ValidationError
 
 from octag import db
-from octag.cli import cli
-from octag.errors import OctagError
+from octag.cli import cli, database_command
 
 
 @cli.command("search")
@@ -52,7 +51,7 @@ def search_command(
     }  # fmt: skip
     queries = [query] if query is not None else _read_batch(batch)  # type: ignore[arg-type]
     try:
-        with db.connection() as conn:
+        with database_command(), db.connection() as conn:
             for text in queries:
                 hits = search(conn, SearchQuery(query=text, filters=filters, **options))
                 results = [_result(hit.model_dump()) for hit in hits]
@@ -64,10 +63,6 @@ def search_command(
                     _print_text(results)
     except ValidationError as exc:
         raise click.UsageError(_first_problem(exc)) from None
-    except OctagError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.shutdown()
 
 
 def _read_batch(path: Path) -> list[str]:
