@@ -158,6 +158,12 @@ class Settings(BaseSettings):
         None, validation_alias="DOCUMENTS_BUCKET", description="S3 bucket for uploaded source documents"
     )
 
+    nlu_llm_timeout: float = Field(
+        10.0,
+        validation_alias="OCTAG_NLU_LLM_TIMEOUT",
+        description="Seconds the LLM analyzer may take before the offline analyzer answers instead",
+    )
+
     seed_demo: bool = Field(
         True,
         validation_alias="OCTAG_SEED_DEMO",
