@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/auth.py
 	$(BIN)/python bench/etl.py
+	$(BIN)/python bench/nlu.py
 
 clean:
 	rm -rf $(VENV) .octag cdk.out .mypy_cache .ruff_cache
