@@ -79,8 +79,9 @@ def chunk_text(
             spans = [(a + s, a + e) for s, e in sentences[(a, b)]] if (a, b) in sentences else [(a, b)]
             for span in spans:
                 pieces.extend(_hard_cut(text, span, hard_cut_chars) if _len(span) > max_chars else [span])
+        first = len(chunks)  # taken once: extend() grows the list while it reads the generator
         chunks.extend(
-            Chunk(len(chunks) + i, text[a:b], {"headings": list(headings)} if headings else {})
+            Chunk(first + i, text[a:b], {"headings": list(headings)} if headings else {})
             for i, (a, b) in enumerate(_pack(text, pieces, max_chars, overlap_chars))
         )
     return chunks
