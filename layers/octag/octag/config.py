@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LlmProvider = Literal["offline", "bedrock", "openai", "anthropic", "google"]
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
@@ -164,11 +166,32 @@ class Settings(BaseSettings):
         description="Seconds the LLM analyzer may take before the offline analyzer answers instead",
     )
 
+    configured_llm_provider: LlmProvider | None = Field(
+        None,
+        validation_alias="OCTAG_LLM_PROVIDER",
+        description="Chat model provider: `offline`, `bedrock`, `openai`, `anthropic` or `google` "
+        "(default: `bedrock` when OCTAG_ENV=aws, else `offline`)",
+    )
+    llm_model: str | None = Field(
+        None, validation_alias="OCTAG_LLM_MODEL", description="Model id (default: the provider's default)"
+    )
+    llm_timeout: float = Field(
+        30.0,
+        validation_alias="OCTAG_LLM_TIMEOUT",
+        description="Seconds an answer may take before the offline provider answers instead",
+    )
+
     seed_demo: bool = Field(
         True,
         validation_alias="OCTAG_SEED_DEMO",
         description="`octag up` loads the escape-room catalog when it is empty",
     )
+
+    @property
+    def llm_provider(self) -> LlmProvider:
+        if self.configured_llm_provider is not None:
+            return self.configured_llm_provider
+        return "bedrock" if self.env == "aws" else "offline"
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from octag import db
 from octag.catalog import vocab
+from octag.catalog.cleaning import clean_catalog
 from octag.catalog.repository import find_themes
 from octag.etl.jobs import Job, JobSource, create_job
 from octag.etl.pipeline import run_job
+from octag.nlu import OfflineAnalyzer, names_from_catalog, names_from_database
 
 CATALOG = Path(__file__).resolve().parents[3] / "local" / "seed" / "seoul-themes.seed.json"
 # The crawl lists 229 cafe records and 887 theme records; cleaning merges 21 cafe records that are
@@ -94,3 +97,12 @@ def test_ingesting_the_catalog_again_changes_nothing(catalog_loaded):
         after = conn.execute("SELECT max(updated_at), count(*) FROM catalog_themes").fetchone()
     assert (again.status, again.documents_loaded, again.documents_skipped) == ("succeeded", 0, THEMES)
     assert after == (before[0], THEMES)
+
+
+def test_the_analyzer_reads_the_same_names_from_the_tables_as_from_the_seed(catalog_loaded):
+    with db.connection() as conn:
+        from_tables = names_from_database(conn)
+    from_seed = names_from_catalog(clean_catalog(json.loads(CATALOG.read_text())))
+    assert len(from_tables) == len(from_seed) > THEMES
+    entities = OfflineAnalyzer(from_tables).analyze("월야애담 테마 몇 명까지 돼요?").entities
+    assert entities.theme == "월야애담"

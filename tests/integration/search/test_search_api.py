@@ -60,6 +60,24 @@ def test_search_needs_a_token_and_valid_input(catalog_stack, api):
         assert response.json()["error"]["message"]
 
 
+def test_analyze_reads_intent_and_entities_with_the_catalog_names(catalog_stack, api):
+    response = api.post("/api/rag/analyze", json={"message": "혜화역 근처 무서운 테마 둘이서 할만한 거"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["intent"] == "room_recommendation" and body["analyzer"] == "offline"
+    assert body["entities"] == {
+        "region": "대학로", "genres": ["공포"], "party_size": 2, "difficulty": None, "theme": None, "cafe": None,
+    }  # fmt: skip
+    inquiry = api.post("/api/rag/analyze", json={"message": "월야애담 가격 얼마예요?"}).json()
+    assert (inquiry["intent"], inquiry["entities"]["theme"]) == ("room_inquiry", "월야애담")
+
+    url = f"{catalog_stack.http_url}/api/rag/analyze"
+    assert httpx.post(url, json={"message": "안녕"}).status_code == 401
+    for body in ({"message": ""}, {"message": "x" * 2001}, {}, {"message": 3}):
+        response = api.post("/api/rag/analyze", json=body)
+        assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+
+
 def test_cli_search_prints_the_documented_json(catalog_stack, seed_job, tmp_path):
     result = run_cli(
         catalog_stack, "search", "홍대 코미디", "--collection", "escape_rooms", "-k", "3", "--json"

@@ -1,4 +1,4 @@
-"""The catalog tables (`catalog_cafes`, `catalog_themes`): idempotent loading and the theme filter."""
+"""The catalog tables (`catalog_cafes`, `catalog_themes`): idempotent loading, names and the theme filter."""
 
 from __future__ import annotations
 
@@ -98,6 +98,14 @@ def _upsert(
             if not cur.nextset():
                 break
     return inserted, updated
+
+
+def theme_names(conn: Connection[Any]) -> list[tuple[str, list[str], str]]:
+    """Every theme's (name, other names, cafe name): what the language analyzer recognizes."""
+    rows = conn.execute(
+        "SELECT t.name, t.other_names, c.name FROM catalog_themes t JOIN catalog_cafes c ON c.id = t.cafe_id"
+    ).fetchall()
+    return [(name, other_names or [], cafe) for name, other_names, cafe in rows]
 
 
 def catalog_is_empty(conn: Connection[Any]) -> bool:

@@ -7,7 +7,7 @@ theme, cafe), offline by default or with an LLM when a chat model is given.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from octag.nlu.names import (
     CatalogNames,
@@ -21,6 +21,7 @@ from octag.nlu.schema import ENTITY_KEYS, INTENTS, Analyzer, Entities, Intent, U
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from psycopg import Connection
 
 __all__ = [
     "ENTITY_KEYS",
@@ -31,6 +32,7 @@ __all__ = [
     "Intent",
     "OfflineAnalyzer",
     "Understanding",
+    "configured_analyzer",
     "forget_shared_names",
     "get_analyzer",
     "names_from_catalog",
@@ -51,3 +53,10 @@ def get_analyzer(chat_model: BaseChatModel | None = None, *, names: CatalogNames
     from octag.nlu.llm import LlmAnalyzer
 
     return LlmAnalyzer(chat_model, offline, timeout=get_settings().nlu_llm_timeout)
+
+
+def configured_analyzer(conn: Connection[Any]) -> Analyzer:
+    """The analyzer of the configured LLM provider (offline by default) over the catalog's names."""
+    from octag.llm import chat_model
+
+    return get_analyzer(chat_model(), names=shared_names(conn))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from octag.catalog import vocab
+from octag.catalog.repository import theme_names
 from octag.nlu.utterance import UNKNOWN_MORPHEME_IDS, Utterance, compact
 from octag.search.tokenizer import LEXEME_TAGS, kiwi
 
@@ -232,10 +233,7 @@ def names_from_catalog(catalog: Catalog) -> CatalogNames:
 
 def names_from_database(conn: Connection[Any]) -> CatalogNames:
     """The names of the catalog tables."""
-    rows = conn.execute(
-        "SELECT t.name, t.other_names, c.name FROM catalog_themes t JOIN catalog_cafes c ON c.id = t.cafe_id"
-    ).fetchall()
-    return CatalogNames.from_rows((name, other_names or [], cafe) for name, other_names, cafe in rows)
+    return CatalogNames.from_rows(theme_names(conn))
 
 
 _lock = threading.Lock()
