@@ -23,6 +23,7 @@ from octag.db.embedded import EmbeddedPostgres
 from octag.db.migrations import migrate
 from tests.support.processes import processes_using
 
+SEED_CATALOG = Path(__file__).resolve().parents[1] / "local" / "seed" / "seoul-themes.seed.json"
 # Test data dies with the session: durability is traded for speed (CREATE DATABASE runs ~2x faster).
 _THROWAWAY_SERVER_OPTIONS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
@@ -89,6 +90,50 @@ def octag_db(migrated_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
     yield migrated_database_url
     db.close_pool()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def _catalog_template(pg_server: EmbeddedPostgres, _migrated_template: str) -> str:
+    """A migrated database with the demo catalog ingested (tables and the `escape_rooms` collection)."""
+    from octag.etl.jobs import JobSource, create_job
+    from octag.etl.pipeline import run_job
+
+    name = "octag_catalog_template"
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(_migrated_template)
+            )
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", _url_of_database(pg_server.url, name))
+        get_settings.cache_clear()
+        db.close_pool()
+        with db.connection() as conn:
+            job = create_job(
+                conn, "escape_rooms", JobSource(paths=[str(SEED_CATALOG)], format="escape-catalog")
+            )
+        assert run_job(job.id).status == "succeeded"
+        db.close_pool()
+    get_settings.cache_clear()
+    return name
+
+
+@pytest.fixture
+def catalog_db(
+    pg_server: EmbeddedPostgres, _catalog_template: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Like `octag_db`, with the demo catalog already loaded."""
+    from octag.nlu import forget_shared_names
+
+    with _scratch_database(pg_server.url, template=_catalog_template) as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        db.close_pool()
+        forget_shared_names()
+        yield url
+        db.close_pool()
+        get_settings.cache_clear()
 
 
 @contextmanager

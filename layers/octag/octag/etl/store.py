@@ -182,3 +182,7 @@ def collection_is_empty(conn: Connection[Any], name: str) -> bool:
         "SELECT NOT EXISTS (SELECT 1 FROM documents WHERE collection = %s)", (name,)
     ).fetchone()
     return bool(row and row[0])
+
+
+def collection_names(conn: Connection[Any]) -> list[str]:
+    return [row[0] for row in conn.execute("SELECT name FROM collections ORDER BY name").fetchall()]

@@ -69,5 +69,7 @@ def chat_model() -> BaseChatModel | None:
         options["region_name"] = settings.aws_region
     else:
         options["timeout"] = settings.llm_timeout
+    if provider == "openai":
+        options["stream_usage"] = True  # token counts arrive in the stream's last chunk
     model: BaseChatModel = getattr(module, class_name)(**options)
     return model

@@ -63,9 +63,15 @@ class LlmAnalyzer:
     def __init__(self, chat_model: BaseChatModel, fallback: OfflineAnalyzer, timeout: float = 10.0) -> None:
         self.fallback = fallback
         self.timeout = timeout
-        self._structured = chat_model.with_structured_output(Reading)
+        try:
+            self._structured = chat_model.with_structured_output(Reading)
+        except NotImplementedError:  # a model without tool calling: the offline analyzer reads for it
+            self._structured = None
 
     def analyze(self, message: str) -> Understanding:
+        if self._structured is None:
+            reason = "the chat model has no structured output"
+            return self.fallback.analyze(message).model_copy(update={"fallback_reason": reason})
         try:
             call = _calls.submit(self._structured.invoke, [("system", SYSTEM_PROMPT), ("human", message)])
             reading = call.result(timeout=self.timeout)

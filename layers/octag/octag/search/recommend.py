@@ -51,3 +51,30 @@ def recommend(
         wider = search(conn, SearchQuery(query=message, collection=collection, k=k, filters=filters))
         hits += [hit for hit in wider if hit.id not in found][: k - len(hits)]
     return Recommendations(hits=hits, filters=filters, relaxed=relaxed)
+
+
+def catalog_themes(
+    conn: Connection[Any],
+    *,
+    ids: list[str] | None = None,
+    theme: str | None = None,
+    cafe: str | None = None,
+    collection: str = CATALOG_COLLECTION,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """The metadata of catalog theme documents by source id (in the order given), theme name or cafe name."""
+    if ids is not None:
+        rows = conn.execute(
+            """SELECT d.metadata FROM unnest(%s::text[]) WITH ORDINALITY AS wanted(id, n)
+                 JOIN documents d ON d.collection = %s AND d.source_id = wanted.id ORDER BY wanted.n""",
+            (ids, collection),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            """SELECT metadata FROM documents
+                WHERE collection = %s AND (%s::text IS NULL OR metadata->>'theme' = %s)
+                  AND (%s::text IS NULL OR metadata->>'cafe' = %s)
+                ORDER BY metadata->>'cafe', metadata->>'branch', metadata->>'theme' LIMIT %s""",
+            (collection, theme, theme, cafe, cafe, limit),
+        ).fetchall()
+    return [row[0] for row in rows]
