@@ -13,6 +13,7 @@ from aiohttp import web
 
 from local.gateway.authorizer import Authorizers
 from local.gateway.connections import ConnectionRegistry, ConnectionsApi
+from local.gateway.console import console_routes
 from local.gateway.events import ApiInfo, stable_id
 from local.gateway.rest import RestApi
 from local.gateway.websocket import WebSocketApi
@@ -56,7 +57,8 @@ class Gateway:
         if self._websocket is not None:
             self._websocket.add_routes(ws_app)
         try:
-            http_port = await self._serve(self._rest.app(), self._ports[0])
+            rest_app = self._rest.app(console_routes(lambda: self.ws_url))
+            http_port = await self._serve(rest_app, self._ports[0])
             ws_port = await self._serve(ws_app, self._ports[1])
         except BaseException:
             await self.stop()

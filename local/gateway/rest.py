@@ -6,6 +6,7 @@ import base64
 import binascii
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -69,8 +70,10 @@ class RestApi:
         self._api = api
         self._router = RestRouter(manifest.rest_routes)
 
-    def app(self) -> web.Application:
+    def app(self, extra_routes: Iterable[web.RouteDef] = ()) -> web.Application:
+        """The API; `extra_routes` (the web console) are matched before the manifest's routes."""
         app = web.Application(client_max_size=MAX_BODY + 1)
+        app.router.add_routes(extra_routes)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         return app
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,7 @@ from octag.nlu.utterance import Utterance
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class LlmAnalyzer:
     def __init__(self, chat_model: BaseChatModel, fallback: OfflineAnalyzer, timeout: float = 10.0) -> None:
         self.fallback = fallback
         self.timeout = timeout
+        self._structured: Runnable[Any, Any] | None
         try:
             self._structured = chat_model.with_structured_output(Reading)
         except NotImplementedError:  # a model without tool calling: the offline analyzer reads for it
