@@ -135,7 +135,8 @@ class FunctionPool:
         name, timeout = self.spec.name, self.spec.timeout
         deadline = time.time() + timeout
         try:
-            worker = self._idle.pop() if self._idle else await self._start(max(10.0, timeout))
+            # AWS allows 10 s of init; a shared laptop starting several environments at once needs longer.
+            worker = self._idle.pop() if self._idle else await self._start(max(_INIT_TIMEOUT, timeout))
         except _InitFailed as failed:
             return Invocation(name, request_id, "error", error=failed.error, cold_start=True)
         self._busy.add(worker)
@@ -192,6 +193,9 @@ class FunctionPool:
         workers = [*self._idle, *self._busy]
         self._idle.clear()
         await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
+
+
+_INIT_TIMEOUT = 60.0
 
 
 class _InitFailed(Exception):

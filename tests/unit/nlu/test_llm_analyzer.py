@@ -82,8 +82,9 @@ def test_get_analyzer_is_offline_without_a_chat_model_and_llm_with_one() -> None
 
 
 @pytest.mark.parametrize("model_without_tools", [GenericFakeChatModel(messages=iter([]))])
-def test_a_model_without_structured_output_is_refused_at_construction(
+def test_a_model_without_structured_output_leaves_the_reading_to_the_offline_analyzer(
     analyzer: OfflineAnalyzer, model_without_tools: GenericFakeChatModel
 ) -> None:
-    with pytest.raises(NotImplementedError):
-        LlmAnalyzer(model_without_tools, analyzer)
+    understanding = LlmAnalyzer(model_without_tools, analyzer).analyze("홍대 코미디 테마 추천")
+    assert understanding.analyzer == "offline" and understanding.fallback_reason
+    assert understanding.entities == analyzer.analyze("홍대 코미디 테마 추천").entities

@@ -132,7 +132,7 @@ def list_messages(
         )
         for r in page
     ]
-    return messages, (page[0].id if page else None) if len(rows) > limit else None
+    return messages, (messages[0].id if len(rows) > limit else None)
 
 
 def delete_session(conn: Connection[Any], user_id: str, session_id: UUID) -> None:
