@@ -133,12 +133,12 @@ class FunctionPool:
 
     async def _invoke(self, event: Any, request_id: str, cold: bool) -> Invocation:
         name, timeout = self.spec.name, self.spec.timeout
-        deadline = time.time() + timeout
         try:
             # AWS allows 10 s of init; a shared laptop starting several environments at once needs longer.
             worker = self._idle.pop() if self._idle else await self._start(max(_INIT_TIMEOUT, timeout))
         except _InitFailed as failed:
             return Invocation(name, request_id, "error", error=failed.error, cold_start=True)
+        deadline = time.time() + timeout  # as in AWS, the init phase is not part of the timeout
         self._busy.add(worker)
         keep = False
         try:

@@ -16,7 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.integration.stack.running import RunningStack, sign_in, websocket_url
+from tests.integration.stack.running import RunningStack, run_cli, sign_in, websocket_url
 
 pytestmark = pytest.mark.slow
 TURN_FIELDS = {"message", "intent", "entities", "answer", "recommendations", "sources", "usage"}
@@ -52,7 +52,7 @@ def chat_over(ws: ClientConnection, message: str, session_id: str | None = None)
     frames = []
     while True:
         received = json.loads(ws.recv(timeout=120))
-        if received["type"] in ("done", "error"):
+        if received.get("type") in ("done", "error", None):  # None: the gateway's own error message
             return frames, received
         frames.append(received)
 
@@ -257,3 +257,39 @@ def test_fifty_concurrent_clients_each_get_their_own_answer(stack):
         assert done["message"] == message
         assert (done["entities"]["region"], done["entities"]["party_size"]) == (regions[n % 8], 2 + n % 5)
     assert len({done["session_id"] for _, _, done in results}) == 50
+
+
+def test_the_cli_answers_like_the_api(stack, api, tmp_path):
+    result = run_cli(stack, "chat", "강남에서 무서운 테마 추천해줘", "--json")
+    assert result.returncode == 0, result.stderr
+    turn = json.loads(result.stdout)
+    assert list(turn)[:7] == [
+        "message",
+        "intent",
+        "entities",
+        "answer",
+        "recommendations",
+        "sources",
+        "usage",
+    ]
+    rest = api.post("/api/chat", json={"message": "강남에서 무서운 테마 추천해줘"}).json()
+    assert (turn["answer"], turn["recommendations"]) == (rest["answer"], rest["recommendations"])
+
+    follow_up = run_cli(stack, "chat", "4명이면?", "--session", turn["session_id"], "--json")
+    assert json.loads(follow_up.stdout)["entities"]["party_size"] == 4
+    assert json.loads(follow_up.stdout)["entities"]["region"] == "강남"
+
+    batch = tmp_path / "messages.jsonl"
+    batch.write_text('홍대 코미디 테마 추천\n\n{"message": "4명이면?"}\n', encoding="utf-8")
+    lines = [
+        json.loads(line)
+        for line in run_cli(stack, "chat", "--batch", str(batch), "--json").stdout.splitlines()
+    ]
+    assert [line["message"] for line in lines] == ["홍대 코미디 테마 추천", "4명이면?"]
+    assert lines[1]["entities"]["region"] is None  # independent conversations: no context carried
+
+    text = run_cli(stack, "chat", "안녕하세요")
+    assert text.returncode == 0 and text.stdout.startswith("안녕하세요!") and "general_chat" in text.stdout
+    assert run_cli(stack, "chat", "안녕", "--batch", str(batch)).returncode == 2
+    unknown = run_cli(stack, "chat", "안녕", "--user", "nobody@example.com")
+    assert unknown.returncode == 1 and "octag user create" in unknown.stderr

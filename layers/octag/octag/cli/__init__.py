@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import click
 
@@ -35,6 +36,24 @@ def database_command() -> Iterator[None]:
         raise click.ClickException(exc.message) from None
     finally:
         db.shutdown()
+
+
+def read_batch(path: Path, field: str) -> list[str]:
+    """The non-empty lines of a `--batch` file, each plain text or a JSON object with `field`."""
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                line = str(json.loads(line)[field])
+            except (ValueError, KeyError, TypeError):
+                raise click.BadParameter(
+                    f"line {number}: JSON without a `{field}` field", param_hint="--batch"
+                ) from None
+        items.append(line)
+    return items
 
 
 def _register_plugins() -> None:
@@ -66,7 +85,7 @@ def _join_running_stack() -> None:
 
 
 def main() -> None:
-    from octag.cli import auth, db, etl, nlu, search  # noqa: F401  (registers their commands)
+    from octag.cli import auth, chat, db, etl, nlu, search  # noqa: F401  (registers their commands)
 
     if sys.argv[1:2] != ["up"]:
         _join_running_stack()

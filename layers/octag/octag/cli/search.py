@@ -10,7 +10,7 @@ import click
 from pydantic import ValidationError
 
 from octag import db
-from octag.cli import cli, database_command
+from octag.cli import cli, database_command, read_batch
 
 
 @cli.command("search")
@@ -49,7 +49,7 @@ def search_command(
         "area": list(area) or None, "genres": list(genre) or None, "difficulty": list(difficulty) or None,
         "party_size": players, "max_price": max_price, "max_duration": max_duration,
     }  # fmt: skip
-    queries = [query] if query is not None else _read_batch(batch)  # type: ignore[arg-type]
+    queries = [query] if query is not None else read_batch(batch, "query")
     try:
         with database_command(), db.connection() as conn:
             for text in queries:
@@ -63,23 +63,6 @@ def search_command(
                     _print_text(results)
     except ValidationError as exc:
         raise click.UsageError(_first_problem(exc)) from None
-
-
-def _read_batch(path: Path) -> list[str]:
-    queries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("{"):
-            try:
-                line = str(json.loads(line)["query"])
-            except (ValueError, KeyError, TypeError):
-                raise click.BadParameter(
-                    f"line {number}: JSON without a `query` field", param_hint="--batch"
-                ) from None
-        queries.append(line)
-    return queries
 
 
 def _result(hit: dict[str, Any]) -> dict[str, Any]:
