@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -13,6 +14,12 @@ from octag.manifest import FunctionSpec, Manifest, ManifestError
 FUNCTION_TAG = "octag:function"  # the manifest name of a function, on its resources
 # Set on every deployed function in addition to the manifest's environment.
 CLOUD_ENVIRONMENT = {"OCTAG_ENV": "aws"}
+# Functions that ask the configured LLM (chat turns, NLU): Bedrock is the cloud's default provider.
+LLM_FUNCTIONS = frozenset({"chat", "chat_api", "rag"})
+_BEDROCK_MODELS = (
+    "arn:aws:bedrock:*::foundation-model/*",
+    "arn:aws:bedrock:*:*:inference-profile/*",
+)
 _ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
 
 
@@ -84,4 +91,11 @@ class ManifestFunctions(Construct):
         cdk.Tags.of(function).add(FUNCTION_TAG, spec.name)
         for logical_id in sorted(referenced):
             data.grant(logical_id, function)
+        if spec.name in LLM_FUNCTIONS:
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                    resources=list(_BEDROCK_MODELS),
+                )
+            )
         return function

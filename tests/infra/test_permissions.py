@@ -37,6 +37,9 @@ def test_functions_get_the_access_their_environment_implies(templates: dict[str,
     assert {"dynamodb:PutItem", "execute-api:ManageConnections"} <= actions["chat"]
     assert "sqs:ReceiveMessage" in actions["events"]
     assert not {"dynamodb:PutItem", "execute-api:ManageConnections", "sqs:ReceiveMessage"} & actions["health"]
+    for name in ("chat", "chat_api", "rag"):  # they ask the LLM: Bedrock by default in the cloud
+        assert "bedrock:InvokeModelWithResponseStream" in actions[name], name
+    assert not any(action.startswith("bedrock:") for action in actions["auth"] | actions["health"])
 
 
 def test_functions_read_the_signing_keys_and_none_can_change_them(

@@ -99,7 +99,7 @@ def test_sessions_are_listed_paged_private_and_deletable(stack, api):
     assert mine["message_count"] == 6 and mine["title"] == "홍대 코미디 테마 추천"
 
     first = api.get(f"/api/chat/sessions/{session_id}/messages", params={"limit": 4}).json()
-    assert "messages" in first, first
+    assert set(first["messages"][-1]["timings"]) >= {"nlu", "retrieval", "answer"}
     assert [m["role"] for m in first["messages"]] == ["user", "assistant"] * 2
     older = api.get(
         f"/api/chat/sessions/{session_id}/messages", params={"limit": 4, "before": first["next_cursor"]}
@@ -149,7 +149,11 @@ def test_bad_frames_get_error_frames_and_the_connection_stays_usable(stack, acco
         ):
             ws.send(json.dumps(frame))
             error = json.loads(ws.recv(timeout=60))
-            assert (error["type"], error["code"]) == ("error", "validation_error"), frame
+            assert (error["type"], error["code"], error["action"]) == (
+                "error",
+                "validation_error",
+                "sendMessage",
+            )
         _, unknown = chat_over(ws, "안녕", str(uuid.uuid4()))
         assert unknown["code"] == "session_not_found"
         ws.send(json.dumps({"action": "ping"}))
@@ -170,7 +174,7 @@ def test_feedback_by_websocket_and_rest_becomes_events(stack, api, account):
         ws.send(json.dumps({"action": "feedback", "sessionId": done["session_id"], "messageId": done["message_id"],
                             "themeKey": theme_key, "feedback": "liked"}))  # fmt: skip
         ack = json.loads(ws.recv(timeout=60))
-    assert ack["type"] == "feedback_ack"
+    assert (ack["type"], ack["theme_key"], ack["feedback"]) == ("feedback_ack", theme_key, "liked")
     body = {"session_id": done["session_id"], "message_id": done["message_id"], "theme_key": theme_key}
     booked = api.post("/api/chat/feedback", json=body | {"feedback": "booked"})
     assert booked.status_code == 202, booked.text

@@ -100,9 +100,12 @@ def run_turn(
         session.context = remember(session.context, reading, [r.theme_key for r in records.recommendations])
         result.latency_ms = _ms_since(started)
         with db.connection() as conn:
-            result.message_id = save_turn(
-                conn, session, result, {"timings": timings, "relaxed": result.relaxed}
-            )
+            details = {
+                "timings": timings,
+                "relaxed": result.relaxed,
+                "fallback_reason": result.fallback_reason,
+            }
+            result.message_id = save_turn(conn, session, result, details)
     with _timed(timings, "events"):
         _publish_turn(user_id, result)
     result.timings = Timings(**timings)

@@ -111,4 +111,7 @@ class StoredMessage(BaseModel):
     sources: list[dict[str, Any]] = Field(default_factory=list)
     usage: dict[str, Any] | None = None
     latency_ms: float | None = None
+    timings: dict[str, float] | None = None
+    relaxed: list[str] = Field(default_factory=list)
+    fallback_reason: str | None = None
     created_at: str

@@ -111,7 +111,8 @@ def list_messages(
     the `before` of the previous page, if there is one."""
     load_session(conn, user_id, session_id)
     rows = conn.execute(
-        """SELECT id, role, text, intent, entities, recommendations, sources, usage, latency_ms, created_at
+        """SELECT id, role, text, intent, entities, recommendations, sources, usage, latency_ms, created_at,
+                  details
              FROM chat_messages WHERE session_id = %s AND (%s::bigint IS NULL OR id < %s)
             ORDER BY id DESC LIMIT %s""",
         (session_id, before, before, limit + 1),
@@ -129,6 +130,7 @@ def list_messages(
             usage=r[7],
             latency_ms=r[8],
             created_at=r[9].isoformat(),
+            **r[10],
         )
         for r in page
     ]

@@ -19,11 +19,11 @@ from octag.chat import connections
 from octag.chat.pipeline import new_session_id, record_feedback, report_error, run_turn
 from octag.chat.schema import FeedbackRequest, TurnRequest
 from octag.chat.sender import ConnectionSender, management_endpoint
-from octag.errors import OctagError
+from octag.errors import InvalidInput, OctagError, Unauthorized
 
 logger = Logger(child=True)
 OK = {"statusCode": 200}
-ACTIONS = ("sendMessage", "feedback", "ping")
+ACTIONS = ("sendMessage", "feedback", "ping")  # routes besides $connect, $disconnect, $default
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -42,13 +42,11 @@ def route_frame(event: APIGatewayWebSocketEvent) -> dict[str, Any]:
     try:
         _dispatch(route, event.body or "", user_id, sender)
     except OctagError as exc:
-        sender.send({"type": "error", "code": exc.code, "message": exc.message})
+        sender.send(_error_frame(route, exc.code, exc.message))
     except Exception as exc:
         logger.exception("frame failed", extra={"route": route})
         report_error(user_id, f"websocket:{route}", exc)
-        sender.send(
-            {"type": "error", "code": "internal_error", "message": "Something went wrong on our side."}
-        )
+        sender.send(_error_frame(route, "internal_error", "Something went wrong on our side."))
     if sender.gone:
         connections.remove(ctx.connection_id)
     return OK
@@ -60,30 +58,26 @@ def _dispatch(route: str, body: str, user_id: str | None, sender: ConnectionSend
         return
     frame = _json_object(body)
     if frame is None:
-        sender.send(
-            {"type": "error", "code": "invalid_frame", "message": "Send a JSON object with an `action`."}
+        raise OctagError("Send a JSON object with an `action`.", code="invalid_frame")
+    if route not in ACTIONS:
+        raise OctagError(
+            f"Unknown action {frame.get('action')!r}: use one of {', '.join(ACTIONS)}.", code="unknown_action"
         )
-        return
-    if route in ("sendMessage", "feedback") and user_id is None:
-        sender.send({"type": "error", "code": "unauthorized", "message": "This connection is not signed in."})
-        return
+    if user_id is None:
+        raise Unauthorized("This connection is not signed in.")
     fields = {key: value for key, value in frame.items() if key != "action"}
-    if route == "sendMessage" and user_id is not None:
-        request = _parse(TurnRequest, fields, sender)
-        if request is not None:
-            _chat(user_id, request, sender)
-    elif route == "feedback" and user_id is not None:
-        feedback = _parse(FeedbackRequest, fields, sender)
-        if feedback is not None:
-            sender.send({"type": "feedback_ack", "event_id": str(record_feedback(user_id, feedback))})
+    if route == "sendMessage":
+        _chat(user_id, _parse(TurnRequest, fields), sender)
     else:
-        sender.send(
-            {
-                "type": "error",
-                "code": "unknown_action",
-                "message": f"Unknown action {frame.get('action')!r}: use one of {', '.join(ACTIONS)}.",
-            }
-        )
+        feedback = _parse(FeedbackRequest, fields)
+        event_id = record_feedback(user_id, feedback)
+        sender.send({"type": "feedback_ack", "event_id": str(event_id), **feedback.model_dump(mode="json")})
+
+
+def _error_frame(route: str, code: str, message: str) -> dict[str, Any]:
+    """An `error` frame, naming the action it answers when there is one."""
+    frame = {"type": "error", "code": code, "message": message}
+    return frame | {"action": route} if route in ACTIONS else frame
 
 
 def _chat(user_id: str, request: TurnRequest, sender: ConnectionSender) -> None:
@@ -106,7 +100,7 @@ def _json_object(body: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _parse(model: type[M], fields: dict[str, Any], sender: ConnectionSender) -> M | None:
+def _parse(model: type[M], fields: dict[str, Any]) -> M:
     try:
         return model.model_validate(fields)
     except ValidationError as exc:
@@ -114,5 +108,4 @@ def _parse(model: type[M], fields: dict[str, Any], sender: ConnectionSender) -> 
             f"{'.'.join(str(part) for part in error['loc']) or 'frame'}: {error['msg']}"
             for error in exc.errors()
         )
-        sender.send({"type": "error", "code": "validation_error", "message": problems})
-        return None
+        raise InvalidInput(problems) from None
