@@ -118,3 +118,9 @@ def test_a_failing_llm_falls_back_to_the_offline_answer_and_says_so(user_id):
     assert result.fallback_reason and "Error" in result.fallback_reason
     offline, _ = turn(user_id, "강남 공포 테마 추천", model=None)
     assert result.answer.endswith(offline.answer) and "".join(chunks) == result.answer
+
+
+def test_without_a_catalog_the_answer_says_it_is_not_ready(octag_db):
+    user = service.create_user("early-bird@example.com", "correct horse battery").id
+    result, _ = turn(user, "강남에서 무서운 테마 추천해줘")
+    assert result.recommendations == [] and "아직 준비되지 않았어요" in result.answer

@@ -74,6 +74,8 @@ def compose(message: str, reading: Reading, records: Records) -> str:
 
 def _recommendation_answer(reading: Reading, records: Records) -> str:
     found = records.recommendations
+    if records.catalog_missing:
+        return "방탈출 카탈로그가 아직 준비되지 않았어요. 잠시 후에 다시 물어봐 주세요."
     if not found:
         if reading.within_last:
             return "방금 추천한 테마 중에는 조건에 맞는 테마가 없어요. 조건을 바꿔서 다시 물어봐 주세요."

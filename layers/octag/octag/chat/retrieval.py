@@ -11,6 +11,7 @@ from psycopg import Connection
 from octag.catalog import vocab
 from octag.chat.context import Order, Reading
 from octag.chat.schema import Recommendation, Source
+from octag.errors import NotFound
 from octag.etl.store import collection_names
 from octag.nlu.schema import Entities
 from octag.search.hybrid import CatalogFilters, SearchQuery, search
@@ -27,6 +28,7 @@ class Records:
     facts: list[Recommendation] = field(default_factory=list)  # room_inquiry: the theme, or a cafe's themes
     sources: list[Source] = field(default_factory=list)
     relaxed: list[str] = field(default_factory=list)
+    catalog_missing: bool = False  # no escape-room catalog has been loaded (yet)
 
 
 def retrieve(conn: Connection[Any], message: str, reading: Reading, last_list: list[str]) -> Records:
@@ -55,7 +57,10 @@ def _recommendations(conn: Connection[Any], message: str, reading: Reading, last
         party_size=wanted.party_size,
         difficulty=[wanted.difficulty] if wanted.difficulty else None,
     )
-    found = recommend(conn, _query_text(message, wanted), filters, k=RECOMMENDATIONS)
+    try:
+        found = recommend(conn, _query_text(message, wanted), filters, k=RECOMMENDATIONS)
+    except NotFound:  # the catalog collection does not exist yet (e.g. the demo seed is still loading)
+        return Records(catalog_missing=True)
     themes = _ordered([hit.metadata for hit in found.hits], reading.order)
     return Records(recommendations=[_recommendation(m, wanted) for m in themes], relaxed=found.relaxed)
 
