@@ -203,7 +203,8 @@ def test_feedback_by_websocket_and_rest_becomes_events(stack, api, account):
 def test_a_client_leaving_mid_answer_loses_nothing(stack, api, account):
     with open_socket(stack, account["access_token"]) as ws:
         ws.send(json.dumps({"action": "sendMessage", "message": "잠실 추리 테마 추천해줘"}))
-        session_id = json.loads(ws.recv(timeout=60))["session_id"]  # the ack, then gone
+        session_id = json.loads(ws.recv(timeout=60))["session_id"]  # the ack
+        assert json.loads(ws.recv(timeout=60))["type"] == "chunk"  # the answer has begun: leave
     deadline = time.monotonic() + 60
     while True:
         response = api.get(f"/api/chat/sessions/{session_id}/messages")

@@ -3,6 +3,8 @@ persistence, and the LLM path with LangChain fake chat models (streaming, fallba
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
@@ -13,6 +15,7 @@ from octag.auth import service
 from octag.chat.pipeline import run_turn
 from octag.chat.schema import TurnRequest
 from octag.chat.sessions import list_messages
+from octag.config import get_settings
 from octag.errors import NotFound
 
 
@@ -124,3 +127,23 @@ def test_without_a_catalog_the_answer_says_it_is_not_ready(octag_db):
     user = service.create_user("early-bird@example.com", "correct horse battery").id
     result, _ = turn(user, "강남에서 무서운 테마 추천해줘")
     assert result.recommendations == [] and "아직 준비되지 않았어요" in result.answer
+
+
+class SlowFakeModel(GenericFakeChatModel):
+    """Streams one word, then stalls longer than the answer may take."""
+
+    def _stream(self, *args, **kwargs):
+        for n, chunk in enumerate(super()._stream(*args, **kwargs)):
+            if n == 1:
+                time.sleep(3)
+            yield chunk
+
+
+def test_a_stalled_llm_is_cut_off_at_the_timeout(user_id, monkeypatch):
+    monkeypatch.setenv("OCTAG_LLM_TIMEOUT", "1")
+    get_settings.cache_clear()
+    slow = SlowFakeModel(messages=iter([AIMessage(content="느린 답변이 여기서 멈춥니다")]))
+    result, chunks = turn(user_id, "강남 공포 테마 추천", model=slow)
+    assert result.fallback_reason == "the LLM did not finish within 1 s"
+    assert result.answer.startswith("느린") and "테마 5개를 추천해 드릴게요" in result.answer
+    assert "".join(chunks) == result.answer

@@ -9,7 +9,14 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.integration.gateway.support import RunningGateway, close_frame, open_ws, receive, whoami
+from tests.integration.gateway.support import (
+    RunningGateway,
+    close_frame,
+    eventually,
+    open_ws,
+    receive,
+    whoami,
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +88,27 @@ def test_posting_over_128_kb_is_payload_too_large(running: RunningGateway, api: 
             api.post_to_connection(ConnectionId=connection_id, Data=b"x" * (128 * 1024 + 1))
         api.post_to_connection(ConnectionId=connection_id, Data=b"still open")
         assert receive(ws) == "still open"
+
+
+def test_the_chat_sender_stops_at_a_gone_client_and_retries_throttling(running: RunningGateway) -> None:
+    from botocore.stub import Stubber
+
+    from octag.chat.sender import ConnectionSender
+
+    with open_ws(running.gateway.ws_url) as ws:
+        connection_id = whoami(ws)["connectionId"]
+        sender = ConnectionSender(running.gateway.management_url, connection_id)
+        assert sender.send({"type": "chunk", "text": "안녕"})
+        assert json.loads(receive(ws)) == {"type": "chunk", "text": "안녕"}
+    closed = ConnectionSender(running.gateway.management_url, connection_id)
+    assert eventually(lambda: closed.send({"type": "chunk", "text": "x"}) is False or None) is True
+    assert closed.gone and closed.send({"type": "done"}) is False  # no more calls once gone
+
+    # API Gateway throttles @connections calls under load; the sender backs off and tries again.
+    throttled = ConnectionSender(running.gateway.management_url, "any")
+    with Stubber(throttled._api) as stub:
+        for _ in range(2):
+            stub.add_client_error("post_to_connection", "LimitExceededException", http_status_code=429)
+        stub.add_response("post_to_connection", {})
+        assert throttled.send({"type": "chunk", "text": "x"}) is True
+        stub.assert_no_pending_responses()
