@@ -3,16 +3,24 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from octag import db
 from octag.chat import sessions
-from octag.chat.pipeline import record_feedback, run_turn
+from octag.chat.pipeline import record_feedback, report_error, run_turn
 from octag.chat.schema import FeedbackRequest, TurnRequest, TurnResult
-from octag.web import create_app, lambda_handler
+from octag.web import create_app, lambda_handler, unexpected_error
 from octag.web.auth import CurrentUser
 
 app = create_app("chat")
+
+
+@app.exception_handler(Exception)
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """As every other function answers, and the failure goes to the critical event queue."""
+    report_error(None, f"rest:{request.method} {request.url.path}", exc)
+    return await unexpected_error(request, exc)
 
 
 @app.post("/api/chat")

@@ -102,12 +102,14 @@ def create_app(title: str) -> FastAPI:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return error_response(422, "validation_error", "The request is not valid.", details=details)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error")
-        return error_response(500, "internal_error", "Something went wrong on our side.")
-
+    app.add_exception_handler(Exception, unexpected_error)
     return app
+
+
+async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    """A 500 that says nothing about the failure; the log has the stack trace."""
+    logger.exception("unhandled error")
+    return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
 def lambda_handler(app: FastAPI) -> Mangum:
