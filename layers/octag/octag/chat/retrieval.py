@@ -35,12 +35,18 @@ def retrieve(conn: Connection[Any], message: str, reading: Reading, last_list: l
     if reading.intent == "room_recommendation":
         return _recommendations(conn, message, reading, last_list)
     if reading.intent == "room_inquiry":
-        named = reading.entities
-        found = catalog_themes(conn, theme=named.theme, cafe=named.cafe) if named.theme or named.cafe else []
-        return Records(facts=[_recommendation(m, named) for m in found])
+        return Records(facts=[_recommendation(m, reading.entities) for m in _named(conn, reading.entities)])
     if reading.intent == "document_qa":
         return Records(sources=_passages(conn, message))
     return Records()
+
+
+def _named(conn: Connection[Any], named: Entities) -> list[dict[str, Any]]:
+    """The theme (at the named cafe, if that narrows it) or the cafe's themes."""
+    if named.theme is None:
+        return catalog_themes(conn, cafe=named.cafe) if named.cafe else []
+    at_cafe = catalog_themes(conn, theme=named.theme, cafe=named.cafe) if named.cafe else []
+    return at_cafe or catalog_themes(conn, theme=named.theme)
 
 
 def _recommendations(conn: Connection[Any], message: str, reading: Reading, last_list: list[str]) -> Records:
