@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/auth.py
 	$(BIN)/python bench/etl.py
 	$(BIN)/python bench/nlu.py
+	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/chat.py
 
 clean:
 	rm -rf $(VENV) .octag cdk.out .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from psycopg import Connection, sql
@@ -130,11 +131,17 @@ def search(conn: Connection[Any], query: SearchQuery) -> list[Hit]:
     if query.mode in ("hybrid", "keyword"):
         keyword = _keyword_candidates(conn, query.query, where, params, depth)
     if query.mode in ("hybrid", "vector"):
-        embedding = get_embedder(model_id).embed_query(query.query)
-        vector = _vector_candidates(conn, embedding.tolist(), model_id, dimension, where, params, depth)
+        embedding = query_embedding(model_id, query.query)
+        vector = _vector_candidates(conn, list(embedding), model_id, dimension, where, params, depth)
 
     fused = _fuse(query, keyword, vector)[: query.k]
     return _hits(conn, fused, {c.chunk_id: c.score for c in keyword}, {c.chunk_id: c.score for c in vector})
+
+
+@lru_cache(maxsize=1024)
+def query_embedding(model_id: str, text: str) -> tuple[float, ...]:
+    """A query's vector, remembered: a relaxed recommendation searches the same text again."""
+    return tuple(get_embedder(model_id).embed_query(text).tolist())
 
 
 def _filter_sql(filters: CatalogFilters) -> tuple[sql.Composable, dict[str, Any]]:
