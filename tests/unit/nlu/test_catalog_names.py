@@ -37,6 +37,8 @@ def test_everyday_words_name_a_theme_only_quoted_or_followed_by_a_theme_word(
     assert analyzer.analyze("오늘 나는 선물 받았어").entities.theme is None
     assert analyzer.analyze("선물 테마 후기 어때").entities.theme == "선물"
     assert analyzer.analyze("'선물' 어때").entities.theme == "선물"
+    for question in ("미녀와 야수 어디에 있어?", "미녀와 야수 플레이 시간 몇 분이에요?"):  # where, how long
+        assert analyzer.analyze(question).entities.theme == "미녀와 야수", question
 
 
 def test_genre_words_never_name_a_theme_unquoted(analyzer: OfflineAnalyzer) -> None:

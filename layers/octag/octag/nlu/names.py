@@ -44,7 +44,7 @@ _GENERIC_CAFE_WORDS = re.compile(r"방탈출\s*카페|방탈출|카페")
 # Words that say the preceding words are a theme's or cafe's name.
 NAME_CUES = (
     "테마", "방탈출", "카페", "점", "이라는", "라는", "란", "가격", "얼마", "몇명", "몇분", "몇인",
-    "인원", "플레이타임", "후기", "난이도", "예약", "위치",
+    "인원", "플레이타임", "플레이시간", "후기", "난이도", "예약", "위치", "어디에있", "어디야", "어디예요", "어딨",
 )  # fmt: skip
 _PARTICLES = ("은", "는", "이", "가", "의", "을", "를", "도")
 # Domain words no theme name may claim without quotes.
