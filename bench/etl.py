@@ -12,7 +12,6 @@ corpus, in the pipeline's batches; "pipeline as a job" is `run_job` end to end. 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.metadata
 import json
 import os
@@ -29,19 +28,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import psutil
 import psycopg
 import sqlalchemy
+from databases import octag_database
 from langchain_core.embeddings import Embeddings
-from psycopg import sql
 
 from octag import db
 from octag.config import get_settings
 from octag.db.embedded import EmbeddedPostgres
-from octag.db.migrations import migrate
 from octag.etl.documents import SourceDocument
 from octag.etl.extract import extract
 from octag.etl.jobs import JobSource, create_job
@@ -401,28 +398,6 @@ def run_peer(
 
 
 # -- the database ------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def octag_database(server: EmbeddedPostgres, name: str) -> Iterator[str]:
-    """A fresh migrated database on the server, with `octag.db` pointed at it; yields its URL."""
-    with psycopg.connect(server.url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlunsplit(urlsplit(server.url)._replace(path=f"/{name}"))
-    migrate(url)
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
-    db.close_pool()
-    try:
-        yield url
-    finally:
-        db.close_pool()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        get_settings.cache_clear()
 
 
 def server_context(url: str) -> str:
