@@ -97,7 +97,13 @@ SYNTHETIC_DIMENSION = 512
 CHUNKS_PER_DOCUMENT = 4
 LOAD_BATCH_DOCUMENTS = 500
 CUTS = (1, 5, 10)
-RECALL_DEPTHS = (10, 40, 100, 200, 400)  # candidates asked of the vector query; ef_search = max(40, depth)
+RECALL_DEPTHS = (
+    10,
+    40,
+    100,
+    200,
+    400,
+)  # candidates asked of the vector query; ef_search = max(HNSW_EF_SEARCH, depth)
 T = TypeVar("T")
 _VECTOR_LITERAL = re.compile(r"\[[-0-9.e,]{200,}\]")  # a query vector in a printed plan
 
@@ -358,7 +364,7 @@ def korquad_section(
         captured = Captured()
         with query_vectors(PrecomputedEmbedder(model_id, dimension, vectors)):
             runs = [
-                run_ours("keyword (ts_rank_cd, prefix OR)", questions, make(mode="keyword")),
+                run_ours("keyword (BM25 in SQL)", questions, make(mode="keyword")),
                 run_ours(f"vector ({model_id}, HNSW)", questions, make(mode="vector")),
             ]
             with capturing_fusion(captured):
@@ -631,7 +637,7 @@ class ExplainingConnection:
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         text = query.as_string(self._conn) if isinstance(query, sql.Composable) else str(query)
         head = " ".join(text.split())[:40]
-        kind = "keyword" if head.startswith("SELECT c.id, ts_rank_cd") else None
+        kind = "keyword" if head.startswith("SELECT id, sum(best) AS score") else None
         kind = "vector" if head.startswith("SELECT c.id, c.embedding") else kind
         if kind is not None:
             statement = sql.SQL("EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) ") + (
@@ -688,7 +694,7 @@ def vector_plan_uses(index: str, run: Callable[[Connection[Any]], object], *sett
 def hnsw_recall(
     collection: str, model_id: str, dimension: int, vectors: list[Vectors], depths: Sequence[int]
 ) -> Recall:
-    """Recall@10 of `hybrid._vector_candidates` at each depth (ef_search = max(40, depth)) against the
+    """Recall@10 of `hybrid._vector_candidates` at each depth (ef_search = max(hybrid.HNSW_EF_SEARCH, depth)) against the
     same function with index scans disabled in its transaction."""
     where = sql.SQL("true")
     params = {"collection": collection}
@@ -740,17 +746,17 @@ def latency(label: str, texts: list[str], make: Callable[[str], SearchQuery], wa
 
 
 def keyword_matches(collection: str, texts: list[str]) -> list[int]:
-    """How many chunks each query's keyword tsquery matches: the rows `ts_rank_cd` must rank."""
+    """How many chunks each query's selecting keyword terms match: the rows BM25 must rank."""
     counts = []
     with db.connection() as conn:
         for text in texts:
-            tsquery = hybrid.keyword_query(text)
-            if tsquery is None:
+            plan = hybrid.keyword_plan(conn, collection, text)
+            if plan is None:
                 counts.append(0)
                 continue
             row = conn.execute(
                 "SELECT count(*) FROM chunks WHERE collection = %s AND tsv @@ to_tsquery('simple', %s)",
-                (collection, tsquery),
+                (collection, plan.selecting),
             ).fetchone()
             counts.append(int(row[0]) if row else 0)
     return counts
@@ -909,9 +915,9 @@ def synthetic_section(
     )
     print(f"  {settings}")
     print(
-        f"  rows the keyword tsquery (prefixes OR-ed) matches, over {len(matches)} queries: median "
+        f"  rows the keyword query's selecting lexemes match, over {len(matches)} queries: median "
         f"{percentile(matches, 50):.0f}, p90 {percentile(matches, 90):.0f}, max {max(matches, default=0)} "
-        f"of {count} chunks; ts_rank_cd ranks every one of them"
+        f"of {count} chunks; BM25 scores every one of them"
     )
     print(
         f"\nsearch() latency on (a), k=10, {len(texts)} KorQuAD questions as queries (after {args.warmup} "
@@ -941,7 +947,7 @@ def synthetic_section(
         400: "hybrid k=100",
     }
     for depth in RECALL_DEPTHS:
-        label = f"{depth} ({max(40, depth)}) - {descriptions.get(depth, '')}"
+        label = f"{depth} ({max(hybrid.HNSW_EF_SEARCH, depth)}) - {descriptions.get(depth, '')}"
         real = korquad_recall.cell(depth) if korquad_recall else "-"
         target = ""
         if depth in (10, 40):

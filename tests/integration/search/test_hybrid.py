@@ -10,7 +10,7 @@ from octag import db
 from octag.errors import NotFound
 from octag.etl.jobs import JobSource, create_job
 from octag.etl.pipeline import run_job
-from octag.search.hybrid import SearchQuery, keyword_query, search
+from octag.search.hybrid import SearchQuery, keyword_terms, search
 from tests.integration.etl.test_pipeline import write_jsonl
 
 CORPUS = [
@@ -51,9 +51,9 @@ def corpus(octag_db, tmp_path) -> str:
     return "wiki"
 
 
-def test_keyword_query_drops_particles_and_stopwords_and_matches_prefixes():
-    assert keyword_query("강남에서 방탈출 테마 추천해줘") == "'강남':*"
-    assert keyword_query("추천해줘") is None
+def test_keyword_terms_drop_particles_and_stopwords():
+    assert keyword_terms("강남에서 방탈출 테마 추천해줘") == ["강남"]
+    assert keyword_terms("추천해줘") == []
 
 
 @pytest.mark.parametrize(

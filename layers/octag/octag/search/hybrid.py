@@ -1,15 +1,19 @@
 """Hybrid retrieval over one collection: keyword, vector and their fusion, with catalog filters in SQL.
 
-- Keyword: the query through the ingestion lexeme pipeline (kiwi), domain stopwords dropped, each
-  lexeme a prefix match, OR-ed and ranked with `ts_rank_cd` over the GIN-indexed `tsvector`.
+- Keyword: the query through the ingestion lexeme pipeline (kiwi), domain stopwords dropped; chunks
+  holding any of its lexemes found through the GIN-indexed `tsvector`, ranked by BM25 over the
+  collection's lexeme statistics (kept by triggers, migration 0006). kiwi already reduces words to
+  their stems, so lexemes match exactly: `ts_rank_cd` over prefix matches, which has no idf, ranked
+  worse and matched far more rows (bench/retrieval.py).
 - Vector: the query embedded by the collection's own embedder, cosine distance on the model's HNSW
   index; with filters, pgvector's iterative index scan keeps reading until enough rows pass them.
-- Hybrid: both candidate lists fused, either by weights over min-max normalized scores (0.7 keyword /
-  0.3 vector by default) or by reciprocal rank fusion. Every hit carries its score breakdown.
+- Hybrid: both candidate lists fused, either by weights over normalized scores (0.7 keyword / 0.3
+  vector by default) or by reciprocal rank fusion. Every hit carries its score breakdown.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -33,6 +37,12 @@ STOPWORDS = frozenset(
     }
 )  # fmt: skip
 RRF_K = 60  # the constant of Cormack et al.; damps the head of each list
+BM25_K1, BM25_B = 1.2, 0.75  # term-frequency saturation and length normalization (Lucene's defaults)
+# Candidates come from the query's rarest lexemes, as many as fit this many chunks in all (at least
+# the rarest one); the commoner lexemes still score them. It bounds the rows BM25 scores on a large
+# collection, and costs little: a chunk holding only common words would rank low anyway.
+KEYWORD_CANDIDATE_BUDGET = 1000
+HNSW_EF_SEARCH = 200  # HNSW candidate list (pgvector's default is 40): recall@10 >= 0.95 at 100k chunks
 _CANDIDATES_PER_K = 4  # each mode proposes this many candidates per requested hit before fusion
 _MIN_CANDIDATES = 40
 
@@ -85,7 +95,7 @@ class SearchQuery(BaseModel):
 
 
 class Scores(BaseModel):
-    keyword: float | None  # ts_rank_cd, None when the chunk did not match the keywords
+    keyword: float | None  # BM25, None when the chunk did not match the keywords
     vector: float | None  # cosine similarity, None when it was not among the nearest
     fused: float
 
@@ -106,12 +116,9 @@ class _Candidate:
     score: float
 
 
-def keyword_query(text: str) -> str | None:
-    """The `to_tsquery('simple', ...)` text of a query: its lexemes less stopwords, as prefixes, OR-ed."""
-    terms = dict.fromkeys(t for t in lexemes(text) if t not in STOPWORDS)  # ordered, unique
-    if not terms:
-        return None
-    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "':*" for t in terms)
+def keyword_terms(text: str) -> list[str]:
+    """The query's lexemes (the ingestion pipeline's), stopwords dropped, each once, in order."""
+    return list(dict.fromkeys(t for t in lexemes(text) if t not in STOPWORDS))
 
 
 def search(conn: Connection[Any], query: SearchQuery) -> list[Hit]:
@@ -129,7 +136,7 @@ def search(conn: Connection[Any], query: SearchQuery) -> list[Hit]:
     keyword: list[_Candidate] = []
     vector: list[_Candidate] = []
     if query.mode in ("hybrid", "keyword"):
-        keyword = _keyword_candidates(conn, query.query, where, params, depth)
+        keyword = _keyword_candidates(conn, query.collection, query.query, where, params, depth)
     if query.mode in ("hybrid", "vector"):
         embedding = query_embedding(model_id, query.query)
         vector = _vector_candidates(conn, list(embedding), model_id, dimension, where, params, depth)
@@ -185,20 +192,101 @@ def _filter_sql(filters: CatalogFilters) -> tuple[sql.Composable, dict[str, Any]
     return where, params
 
 
+@dataclass(frozen=True)
+class KeywordPlan:
+    """How a query ranks by keyword in one collection: each query term's lexemes in the collection
+    (itself, and compounds one character longer: 강남 → 강남역) with their BM25 idf, and the rarest
+    ones, whose chunks are the candidates (as a `to_tsquery('simple', ...)` text)."""
+
+    terms: list[str]  # parallel lists, a row per (query term, collection lexeme)
+    lexemes: list[str]
+    idfs: list[float]
+    selecting: str
+    average_length: float  # distinct lexemes per chunk
+
+
+def keyword_plan(conn: Connection[Any], collection: str, text: str) -> KeywordPlan | None:
+    """None when no lexeme of the query occurs in the collection."""
+    terms = keyword_terms(text)
+    row = conn.execute(
+        "SELECT chunk_count, lexeme_count FROM collections WHERE name = %s", (collection,)
+    ).fetchone()
+    if not terms or row is None or not row[0]:
+        return None
+    chunks, lexemes_total = row
+    # Per term, the lexemes starting with it (a range of the primary key, in C collation), at most
+    # one character longer; one character terms ("2") match only themselves.
+    lookups = [
+        sql.SQL(
+            "(SELECT {term}, lexeme, chunks FROM collection_lexemes WHERE collection = %(collection)s"
+            " AND lexeme ^@ {term} AND char_length(lexeme) <= {longest})"
+        ).format(term=sql.Literal(term), longest=sql.Literal(len(term) + (len(term) >= 2)))
+        for term in terms
+    ]
+    rows = conn.execute(sql.SQL(" UNION ALL ").join(lookups), {"collection": collection}).fetchall()
+    if not rows:
+        return None
+    selecting: list[str] = []
+    budget = KEYWORD_CANDIDATE_BUDGET
+    for lexeme, n in sorted({lexeme: n for _, lexeme, n in rows}.items(), key=lambda item: item[1]):
+        if selecting and n > budget:
+            break
+        selecting.append(lexeme)
+        budget -= n
+    return KeywordPlan(
+        terms=[term for term, _, _ in rows],
+        lexemes=[lexeme for _, lexeme, _ in rows],
+        idfs=[math.log(1 + (chunks - n + 0.5) / (n + 0.5)) for _, _, n in rows],  # Lucene's, always > 0
+        selecting=" | ".join(_quoted(lexeme) for lexeme in selecting),
+        average_length=lexemes_total / chunks,
+    )
+
+
 def _keyword_candidates(
-    conn: Connection[Any], text: str, where: sql.Composable, params: dict[str, Any], depth: int
+    conn: Connection[Any],
+    collection: str,
+    text: str,
+    where: sql.Composable,
+    params: dict[str, Any],
+    depth: int,
 ) -> list[_Candidate]:
-    tsquery = keyword_query(text)
-    if tsquery is None:
+    plan = keyword_plan(conn, collection, text)
+    if plan is None:
         return []
+    # BM25 of each chunk holding a selecting lexeme, a query term counting its best lexeme. `setweight`
+    # marks the plan's lexemes so `ts_filter` keeps only them, with their positions: their frequencies.
     statement = sql.SQL(
-        """SELECT c.id, ts_rank_cd(c.tsv, q) AS rank
-             FROM to_tsquery('simple', %(tsquery)s) q, chunks c JOIN documents d ON d.id = c.document_id
-            WHERE c.collection = %(collection)s AND c.tsv @@ q AND {where}
-            ORDER BY rank DESC, c.id LIMIT %(depth)s"""
+        """SELECT id, sum(best) AS score FROM (
+               SELECT c.id, t.term, max(t.idf * u.tf * (%(k1)s + 1)
+                      / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * length(c.tsv) / %(avgdl)s))) AS best
+                 FROM to_tsquery('simple', %(tsquery)s) q, chunks c JOIN documents d ON d.id = c.document_id,
+                      LATERAL (SELECT lexeme, cardinality(positions) AS tf
+                                 FROM unnest(ts_filter(setweight(c.tsv, 'A', %(lexemes)s), '{{a}}'))) u,
+                      unnest(%(terms)s::text[], %(lexemes)s::text[], %(idfs)s::float8[]) t (term, lexeme, idf)
+                WHERE c.collection = %(collection)s AND c.tsv @@ q AND {where} AND t.lexeme = u.lexeme
+                GROUP BY c.id, t.term) per_term
+            GROUP BY id ORDER BY score DESC, id LIMIT %(depth)s"""
     ).format(where=where)
-    rows = conn.execute(statement, {**params, "tsquery": tsquery, "depth": depth}).fetchall()
-    return [_Candidate(chunk_id, float(rank)) for chunk_id, rank in rows]
+    rows = conn.execute(
+        statement,
+        {
+            **params,
+            "tsquery": plan.selecting,
+            "terms": plan.terms,
+            "lexemes": plan.lexemes,
+            "idfs": plan.idfs,
+            "k1": BM25_K1,
+            "b": BM25_B,
+            "avgdl": plan.average_length,
+            "depth": depth,
+        },
+    ).fetchall()
+    return [_Candidate(chunk_id, float(score)) for chunk_id, score in rows]
+
+
+def _quoted(term: str) -> str:
+    """A lexeme as a `to_tsquery` operand: never an operator, whatever its characters."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _vector_candidates(
@@ -213,7 +301,9 @@ def _vector_candidates(
     # The expression and the model literal must match the model's partial HNSW index
     # (octag.etl.store.ensure_vector_index) for the planner to use it.
     vector_type = sql.SQL("vector({})").format(sql.Literal(dimension))
-    conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(40, min(depth, 1000)))))
+    conn.execute(
+        sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(HNSW_EF_SEARCH, min(depth, 1000))))
+    )
     conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
     statement = sql.SQL(
         """SELECT c.id, c.embedding::{type} <=> %(embedding)s::{type} AS distance
@@ -244,19 +334,22 @@ def _fuse(query: SearchQuery, keyword: list[_Candidate], vector: list[_Candidate
             for rank, candidate in enumerate(ranked, start=1):
                 fused[candidate.chunk_id] = fused.get(candidate.chunk_id, 0.0) + 1.0 / (RRF_K + rank)
     else:
-        for ranked, weight in ((keyword, query.keyword_weight), (vector, query.vector_weight)):
-            for chunk_id, normalized in _min_max(ranked).items():
+        # The floor of each score: BM25 0, cosine similarity -1.
+        lists = ((keyword, 0.0, query.keyword_weight), (vector, -1.0, query.vector_weight))
+        for ranked, floor, weight in lists:
+            for chunk_id, normalized in _normalized(ranked, floor).items():
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight * normalized
     return sorted((_Candidate(chunk_id, score) for chunk_id, score in fused.items()), key=_best_first)
 
 
-def _min_max(ranked: list[_Candidate]) -> dict[int, float]:
-    """Scores onto [0, 1] within the list (a lone or all-equal list is all 1)."""
+def _normalized(ranked: list[_Candidate], floor: float) -> dict[int, float]:
+    """Scores onto [0, 1] from the score's floor to the list's best ("theoretical min-max", Bruch et
+    al. 2023). The list's own minimum would map its last candidate to 0, no better than a chunk the
+    mode did not propose. A list whose best is the floor is all 1."""
     if not ranked:
         return {}
-    high, low = max(c.score for c in ranked), min(c.score for c in ranked)
-    spread = high - low
-    return {c.chunk_id: (c.score - low) / spread if spread > 0 else 1.0 for c in ranked}
+    spread = max(c.score for c in ranked) - floor
+    return {c.chunk_id: max(c.score - floor, 0.0) / spread if spread > 0 else 1.0 for c in ranked}
 
 
 def _hits(
