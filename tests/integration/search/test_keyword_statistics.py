@@ -84,7 +84,8 @@ def test_rare_words_outweigh_common_ones(octag_db, tmp_path: Path, monkeypatch):
     # Over budget, the commoner lexeme only scores; the rarest always selects.
     monkeypatch.setattr(hybrid, "KEYWORD_CANDIDATE_BUDGET", 5)
     with db.connection() as conn:
-        assert keyword_plan(conn, "news", "서울 해운대").selecting == "'해운대'"  # type: ignore[union-attr]
+        over_budget = keyword_plan(conn, "news", "서울 해운대")
+    assert over_budget is not None and over_budget.selecting == "'해운대'"
     assert ids("news", "서울 해운대", mode="keyword", k=20) == ["rare"]
     assert set(ids("news", "서울", mode="keyword", k=20)) == {f"n{i}" for i in range(8)}
 
@@ -103,3 +104,16 @@ def test_a_term_matches_its_one_syllable_compounds(octag_db, tmp_path: Path):
     with db.connection() as conn:
         plan = keyword_plan(conn, "places", "강남 없는말")
     assert plan is not None and set(plan.lexemes) == {"강남", "강남역"} and set(plan.terms) == {"강남"}
+
+
+def test_names_kiwi_keeps_whole_match_as_the_chunks_hold_them(octag_db, tmp_path: Path):
+    # kiwi keeps 마리 앙투아네트 as one lexeme with its space; the tsvector holds two words.
+    load(
+        tmp_path,
+        "people",
+        [
+            {"id": "queen", "text": "마리 앙투아네트는 루이 16세의 왕비였다."},
+            {"id": "king", "text": "루이 14세는 베르사유 궁전을 지었다."},
+        ],
+    )
+    assert ids("people", "마리 앙투아네트의 남편은?", mode="keyword") == ["queen"]
