@@ -97,13 +97,8 @@ SYNTHETIC_DIMENSION = 512
 CHUNKS_PER_DOCUMENT = 4
 LOAD_BATCH_DOCUMENTS = 500
 CUTS = (1, 5, 10)
-RECALL_DEPTHS = (
-    10,
-    40,
-    100,
-    200,
-    400,
-)  # candidates asked of the vector query; ef_search = max(HNSW_EF_SEARCH, depth)
+# Candidates asked of the vector query; ef_search = max(hybrid.HNSW_EF_SEARCH, depth).
+RECALL_DEPTHS = (10, 40, 100, 200, 400)
 T = TypeVar("T")
 _VECTOR_LITERAL = re.compile(r"\[[-0-9.e,]{200,}\]")  # a query vector in a printed plan
 
@@ -694,8 +689,8 @@ def vector_plan_uses(index: str, run: Callable[[Connection[Any]], object], *sett
 def hnsw_recall(
     collection: str, model_id: str, dimension: int, vectors: list[Vectors], depths: Sequence[int]
 ) -> Recall:
-    """Recall@10 of `hybrid._vector_candidates` at each depth (ef_search = max(hybrid.HNSW_EF_SEARCH, depth)) against the
-    same function with index scans disabled in its transaction."""
+    """Recall@10 of `hybrid._vector_candidates` at each depth (ef_search = max(hybrid.HNSW_EF_SEARCH,
+    depth)) against the same function with index scans disabled in its transaction."""
     where = sql.SQL("true")
     params = {"collection": collection}
     index = hnsw_index_name(model_id)
