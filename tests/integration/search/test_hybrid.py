@@ -88,8 +88,13 @@ def test_hits_carry_their_score_breakdown(corpus):
     assert all(0 <= h.score <= 1 for h in hits) and [h.score for h in hits] == sorted(
         (h.score for h in hits), reverse=True
     )
-    keyword_only = [h for h in hits if h.scores.keyword is None]
-    assert all(h.score <= 0.3 + 1e-9 for h in keyword_only)
+    # Every candidate is scored in both modes; one without the query's words gets only its vector share.
+    assert all(h.scores.keyword is not None and h.scores.vector is not None for h in hits)
+    unmatched = [h for h in hits if h.scores.keyword == 0]
+    assert unmatched and all(h.score <= 0.3 + 1e-9 for h in unmatched)
+    with db.connection() as conn:
+        ranked = search(conn, SearchQuery(query="한강 수영장", collection="wiki", k=5, fusion="rrf"))
+    assert any(h.scores.keyword is None for h in ranked)  # rank fusion keeps each mode's own list
 
 
 def test_weights_change_the_order(corpus):
@@ -129,3 +134,27 @@ def test_query_syntax_and_sql_metacharacters_are_just_characters(corpus):
 def test_an_unknown_collection_is_a_clear_error(corpus):
     with db.connection() as conn, pytest.raises(NotFound, match="nowhere"):
         search(conn, SearchQuery(query="x", collection="nowhere"))
+
+
+def test_weighted_hybrid_scores_each_candidate_in_the_mode_that_did_not_propose_it(corpus, monkeypatch):
+    from octag.search import hybrid
+
+    monkeypatch.setattr(hybrid, "_MIN_CANDIDATES", 1)
+    monkeypatch.setattr(hybrid, "_CANDIDATES_PER_K", 1)  # each mode proposes k chunks only
+    query = "한국의 강과 궁궐"
+    with db.connection() as conn:
+        hits = search(conn, SearchQuery(query=query, collection="wiki", k=2))
+        cosine = {
+            h.chunk_id: h.scores.vector
+            for h in search(conn, SearchQuery(query=query, collection="wiki", mode="vector", k=5))
+        }
+        bm25 = {
+            h.chunk_id: h.scores.keyword
+            for h in search(conn, SearchQuery(query=query, collection="wiki", mode="keyword", k=5))
+        }
+    assert len(hits) == 2
+    # The modes disagree, so each hit was proposed by one mode and scored by the other.
+    assert set(list(cosine)[:2]) != set(list(bm25)[:2])
+    for hit in hits:
+        assert hit.scores.vector == pytest.approx(cosine[hit.chunk_id])
+        assert hit.scores.keyword == pytest.approx(bm25.get(hit.chunk_id, 0.0))

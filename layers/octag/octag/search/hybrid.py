@@ -98,8 +98,10 @@ class SearchQuery(BaseModel):
 
 
 class Scores(BaseModel):
-    keyword: float | None  # BM25, None when the chunk did not match the keywords
-    vector: float | None  # cosine similarity, None when it was not among the nearest
+    # Weighted hybrid scores every candidate in both modes (BM25 0: none of the query's lexemes);
+    # otherwise a mode's score is None for a chunk that mode did not propose.
+    keyword: float | None  # BM25
+    vector: float | None  # cosine similarity
     fused: float
 
 
@@ -138,11 +140,18 @@ def search(conn: Connection[Any], query: SearchQuery) -> list[Hit]:
 
     keyword: list[_Candidate] = []
     vector: list[_Candidate] = []
-    if query.mode in ("hybrid", "keyword"):
-        keyword = _keyword_candidates(conn, query.collection, query.query, where, params, depth)
-    if query.mode in ("hybrid", "vector"):
-        embedding = query_embedding(model_id, query.query)
-        vector = _vector_candidates(conn, list(embedding), model_id, dimension, where, params, depth)
+    embedding: list[float] = []
+    plan = keyword_plan(conn, query.collection, query.query) if query.mode != "vector" else None
+    if plan is not None:
+        keyword = _keyword_candidates(conn, plan, where, params, depth)
+    if query.mode != "keyword":
+        embedding = list(query_embedding(model_id, query.query))
+        vector = _vector_candidates(conn, embedding, model_id, dimension, where, params, depth)
+    if query.mode == "hybrid" and query.fusion == "weighted":
+        # A chunk one mode proposed gets its real score in the other too: fused as 0 there, a strong
+        # keyword match just outside the nearest vectors would lose to weaker chunks both proposed.
+        keyword += _keyword_scores(conn, plan, _unscored(vector, keyword))
+        vector += _vector_scores(conn, embedding, dimension, _unscored(keyword, vector))
 
     fused = _fuse(query, keyword, vector)[: query.k]
     return _hits(conn, fused, {c.chunk_id: c.score for c in keyword}, {c.chunk_id: c.score for c in vector})
@@ -246,42 +255,56 @@ def keyword_plan(conn: Connection[Any], collection: str, text: str) -> KeywordPl
 
 
 def _keyword_candidates(
-    conn: Connection[Any],
-    collection: str,
-    text: str,
-    where: sql.Composable,
-    params: dict[str, Any],
-    depth: int,
+    conn: Connection[Any], plan: KeywordPlan, where: sql.Composable, params: dict[str, Any], depth: int
 ) -> list[_Candidate]:
-    plan = keyword_plan(conn, collection, text)
-    if plan is None:
+    """The best `depth` chunks holding a selecting lexeme, within the filters."""
+    match = sql.SQL("c.tsv @@ to_tsquery('simple', %(tsquery)s) AND c.collection = %(collection)s AND {}")
+    return _bm25(conn, plan, match.format(where), {**params, "tsquery": plan.selecting}, depth)
+
+
+def _keyword_scores(
+    conn: Connection[Any], plan: KeywordPlan | None, chunk_ids: list[int]
+) -> list[_Candidate]:
+    """The BM25 of these chunks (0 for one holding none of the query's lexemes)."""
+    if not chunk_ids:
         return []
-    # BM25 of each chunk holding a selecting lexeme, a query term counting its best lexeme. `setweight`
-    # marks the plan's lexemes so `ts_filter` keeps only them, with their positions: their frequencies.
+    found = {}
+    if plan is not None:
+        found = {
+            c.chunk_id: c.score
+            for c in _bm25(conn, plan, sql.SQL("c.id = ANY(%(ids)s)"), {"ids": chunk_ids}, len(chunk_ids))
+        }
+    return [_Candidate(chunk_id, found.get(chunk_id, 0.0)) for chunk_id in chunk_ids]
+
+
+def _bm25(
+    conn: Connection[Any], plan: KeywordPlan, match: sql.Composable, params: dict[str, Any], limit: int
+) -> list[_Candidate]:
+    # A query term counts its best lexeme. `setweight` marks the plan's lexemes so `ts_filter` keeps
+    # only them, with their positions: their frequencies in the chunk.
     statement = sql.SQL(
         """SELECT id, sum(best) AS score FROM (
                SELECT c.id, t.term, max(t.idf * u.tf * (%(k1)s + 1)
                       / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * length(c.tsv) / %(avgdl)s))) AS best
-                 FROM to_tsquery('simple', %(tsquery)s) q, chunks c JOIN documents d ON d.id = c.document_id,
+                 FROM chunks c JOIN documents d ON d.id = c.document_id,
                       LATERAL (SELECT lexeme, cardinality(positions) AS tf
                                  FROM unnest(ts_filter(setweight(c.tsv, 'A', %(lexemes)s), '{{a}}'))) u,
                       unnest(%(terms)s::text[], %(lexemes)s::text[], %(idfs)s::float8[]) t (term, lexeme, idf)
-                WHERE c.collection = %(collection)s AND c.tsv @@ q AND {where} AND t.lexeme = u.lexeme
+                WHERE {match} AND t.lexeme = u.lexeme
                 GROUP BY c.id, t.term) per_term
-            GROUP BY id ORDER BY score DESC, id LIMIT %(depth)s"""
-    ).format(where=where)
+            GROUP BY id ORDER BY score DESC, id LIMIT %(limit)s"""
+    ).format(match=match)
     rows = conn.execute(
         statement,
         {
             **params,
-            "tsquery": plan.selecting,
             "terms": plan.terms,
             "lexemes": plan.lexemes,
             "idfs": plan.idfs,
             "k1": BM25_K1,
             "b": BM25_B,
             "avgdl": plan.average_length,
-            "depth": depth,
+            "limit": limit,
         },
     ).fetchall()
     return [_Candidate(chunk_id, float(score)) for chunk_id, score in rows]
@@ -314,12 +337,39 @@ def _vector_candidates(
             WHERE c.embedding_model = {model} AND c.collection = %(collection)s AND {where}
             ORDER BY c.embedding::{type} <=> %(embedding)s::{type} LIMIT %(depth)s"""
     ).format(type=vector_type, model=sql.Literal(model_id), where=where)
-    literal = "[" + ",".join(f"{x:.7g}" for x in embedding) + "]"
-    rows = conn.execute(statement, {**params, "embedding": literal, "depth": depth}).fetchall()
+    rows = conn.execute(
+        statement, {**params, "embedding": _vector_literal(embedding), "depth": depth}
+    ).fetchall()
     # relaxed_order may return rows slightly out of order: sort them for real.
     return sorted(
         (_Candidate(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows), key=_best_first
     )
+
+
+def _vector_scores(
+    conn: Connection[Any], embedding: list[float], dimension: int, chunk_ids: list[int]
+) -> list[_Candidate]:
+    """The cosine similarity of these chunks to the query."""
+    if not chunk_ids:
+        return []
+    vector_type = sql.SQL("vector({})").format(sql.Literal(dimension))
+    rows = conn.execute(
+        sql.SQL("SELECT id, 1 - (embedding::{type} <=> %s::{type}) FROM chunks WHERE id = ANY(%s)").format(
+            type=vector_type
+        ),
+        (_vector_literal(embedding), chunk_ids),
+    ).fetchall()
+    return [_Candidate(chunk_id, float(similarity)) for chunk_id, similarity in rows]
+
+
+def _vector_literal(embedding: list[float]) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in embedding) + "]"
+
+
+def _unscored(proposed: list[_Candidate], scored: list[_Candidate]) -> list[int]:
+    """The chunks in `proposed` that `scored` has no score for."""
+    have = {c.chunk_id for c in scored}
+    return [c.chunk_id for c in proposed if c.chunk_id not in have]
 
 
 def _best_first(candidate: _Candidate) -> tuple[float, int]:
