@@ -8,7 +8,8 @@
 - Vector: the query embedded by the collection's own embedder, cosine distance on the model's HNSW
   index; with filters, pgvector's iterative index scan keeps reading until enough rows pass them.
 - Hybrid: both candidate lists fused, either by weights over normalized scores (0.7 keyword / 0.3
-  vector by default) or by reciprocal rank fusion. Every hit carries its score breakdown.
+  vector by default; each candidate scored in both modes) or by reciprocal rank fusion. Every hit
+  carries its score breakdown.
 """
 
 from __future__ import annotations
