@@ -87,6 +87,21 @@ def test_follow_ups_keep_the_context_and_refer_to_the_last_list(user_id):
     )
 
 
+def test_a_question_about_one_theme_of_the_list_answers_its_facts(user_id):
+    first, _ = turn(user_id, "강남에서 공포 테마 추천해줘")
+    assert len(first.recommendations) >= 2
+    second = first.recommendations[1]
+    asked, _ = turn(user_id, "두 번째 거 가격 얼마야?", first.session_id)
+    assert asked.intent == "room_inquiry"
+    assert [r.theme_key for r in asked.recommendations] == [second.theme_key]
+    assert second.theme in asked.answer
+    if second.price_per_person is not None:
+        assert f"{second.price_per_person:,}원" in asked.answer
+    # The list is still the session's: the next reference works on it too.
+    again, _ = turn(user_id, "첫 번째 테마는 어디에 있어?", first.session_id)
+    assert [r.theme_key for r in again.recommendations] == [first.recommendations[0].theme_key]
+
+
 def test_an_inquiry_answers_the_asked_fact_from_the_record(user_id):
     result, _ = turn(user_id, "월야애담 가격 얼마예요?")
     assert result.intent == "room_inquiry" and result.entities.theme == "월야애담"

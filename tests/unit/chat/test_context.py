@@ -63,3 +63,34 @@ def test_the_context_remembers_recommendations_only():
     assert remember(after, reading, []).recommended == ["d", "e"]  # nothing found: the last list stays
     chat = read_in_context("고마워", understood("general_chat"), after)
     assert remember(after, chat, []) == after
+
+
+def test_a_fact_question_about_one_theme_of_the_last_list_is_an_inquiry_about_it():
+    second = read_in_context("두 번째 거 가격은 얼마야?", understood("general_chat"), AFTER_GANGNAM_HORROR)
+    assert (second.intent, second.referred) == ("room_inquiry", "b")
+    last = read_in_context("마지막 테마는 몇 명까지 돼?", understood("room_inquiry"), AFTER_GANGNAM_HORROR)
+    assert (last.intent, last.referred) == ("room_inquiry", "c")
+    assert read_in_context("1번 어디야", understood("general_chat"), AFTER_GANGNAM_HORROR).referred == "a"
+    # Out of range, a number that is not a place in the list, or no question: not a reference.
+    assert (
+        read_in_context("다섯 번째 거 가격은?", understood("general_chat"), AFTER_GANGNAM_HORROR).referred
+        is None
+    )
+    assert (
+        read_in_context("21번 버스 타면 돼?", understood("general_chat"), AFTER_GANGNAM_HORROR).referred
+        is None
+    )
+    assert (
+        read_in_context("두 번째 거 좋다", understood("general_chat"), AFTER_GANGNAM_HORROR).referred is None
+    )
+    # "그거" is one theme only when the list had one; a named theme wins over any reference.
+    one = AFTER_GANGNAM_HORROR.model_copy(update={"recommended": ["b"]})
+    assert read_in_context("그거 가격 얼마야?", understood("general_chat"), one).referred == "b"
+    assert (
+        read_in_context("그거 가격 얼마야?", understood("general_chat"), AFTER_GANGNAM_HORROR).referred
+        is None
+    )
+    named = read_in_context(
+        "첫 번째 말고 월야애담 가격은?", understood("room_inquiry", theme="월야애담"), one
+    )
+    assert named.referred is None and named.entities.theme == "월야애담"

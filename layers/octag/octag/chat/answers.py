@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from octag.catalog import vocab
-from octag.chat.context import Reading
+from octag.chat.context import ASKED_FACTS, Reading
 from octag.chat.retrieval import Records
 from octag.chat.schema import Recommendation, Source
 from octag.llm.prices import TokenUsage, cost_usd
@@ -43,13 +43,6 @@ _ORDER_WORDS = {
     "easiest": "가장 쉬운", "hardest": "가장 어려운", "cheapest": "가장 저렴한", "priciest": "가장 비싼",
     "shortest": "가장 짧은", "longest": "가장 긴",
 }  # fmt: skip
-_ASKED_FACTS = (
-    (re.compile(r"가격|얼마|비용|요금"), "price"),
-    (re.compile(r"몇\s*명|인원|명\s*까지|몇\s*인"), "players"),
-    (re.compile(r"시간|몇\s*분|플레이\s*타임"), "duration"),
-    (re.compile(r"어디|위치|주소|가는\s*길"), "address"),
-    (re.compile(r"난이도|어려|쉬"), "difficulty"),
-)
 _GREETING = re.compile(r"안녕|하이|반가|hello|hi\b", re.IGNORECASE)
 _THANKS = re.compile(r"고마|감사|땡큐|thank", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?。\n]+[.!?。]?")
@@ -120,12 +113,12 @@ def _inquiry_answer(message: str, reading: Reading, facts: list[Recommendation])
             if named
             else ("어느 테마나 카페가 궁금하신지 이름을 알려 주세요.")
         )
-    if reading.entities.theme is None:  # a cafe: its themes
+    if reading.entities.theme is None and reading.referred is None:  # a cafe: its themes
         lines = [f"「{reading.entities.cafe}」의 테마 {len(facts)}개예요."]
         lines += [f"- {t.theme} ({_place(t)}): {' · '.join(_facts(t)) or '자세한 정보 없음'}" for t in facts]
         return "\n".join(lines)
     theme = facts[0]
-    asked = [kind for pattern, kind in _ASKED_FACTS if pattern.search(message)]
+    asked = [kind for pattern, kind in ASKED_FACTS if pattern.search(message)]
     answers = [sentence for kind in asked if (sentence := _fact_sentence(theme, kind))]
     lead = f"「{theme.theme}」({_place(theme)})"
     unknown = [kind for kind in asked if _fact_sentence(theme, kind) is None]

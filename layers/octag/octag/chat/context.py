@@ -2,7 +2,8 @@
 
 "강남에서 공포 테마 추천해줘" then "4명이면?" asks for 강남 horror themes for four: a recommendation
 follow-up keeps the earlier constraints and overrides those it names. "그 중에 제일 쉬운 거" works on
-the last list instead of searching again.
+the last list instead of searching again, and "두 번째 거 가격은?" (or "그거 어디야?" after a list of
+one) asks about one theme of it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,24 @@ _ORDERS: tuple[tuple[re.Pattern[str], Order], ...] = (
     (re.compile(r"긴\s*거|긴\s*테마|오래|길게"), "longest"),
 )
 _FOLLOW_UP_KEYS = ("region", "genres", "party_size", "difficulty")
+# One theme of the last list, by its place in it.
+_ORDINALS = (
+    (re.compile(r"첫\s*번\s*째|첫\s*째|첫\s*번|(?<!\d)1\s*번|(?<!\d)1\s*위"), 0),
+    (re.compile(r"두\s*번\s*째|둘\s*째|(?<!\d)2\s*번|(?<!\d)2\s*위"), 1),
+    (re.compile(r"세\s*번\s*째|셋\s*째|(?<!\d)3\s*번|(?<!\d)3\s*위"), 2),
+    (re.compile(r"네\s*번\s*째|넷\s*째|(?<!\d)4\s*번|(?<!\d)4\s*위"), 3),
+    (re.compile(r"다섯\s*번\s*째|(?<!\d)5\s*번|(?<!\d)5\s*위"), 4),
+    (re.compile(r"마지막"), -1),
+)
+_THAT_ONE = re.compile(r"그\s*거|그것|거기(?!\s*서)|그\s*곳|그\s*테마(?!\s*들)")  # the only one listed
+# What a question about one theme asks (the offline answer says exactly these facts).
+ASKED_FACTS = (
+    (re.compile(r"가격|얼마|비용|요금"), "price"),
+    (re.compile(r"몇\s*명|인원|명\s*까지|몇\s*인"), "players"),
+    (re.compile(r"시간|몇\s*분|플레이\s*타임"), "duration"),
+    (re.compile(r"어디|위치|주소|가는\s*길"), "address"),
+    (re.compile(r"난이도|어려|쉬"), "difficulty"),
+)
 
 
 class SessionContext(BaseModel):
@@ -48,10 +67,16 @@ class Reading:
     entities: Entities
     within_last: bool  # pick from the last recommendation list instead of searching
     order: Order | None  # "제일 쉬운 거": the list sorted, the first one wanted
+    referred: str | None = None  # room_inquiry about this theme (key) of the last list
 
 
 def read_in_context(message: str, understanding: Understanding, context: SessionContext) -> Reading:
     said = understanding.entities
+    referred = _referred(message, context.recommended) if said.theme is None and said.cafe is None else None
+    if referred is not None and (
+        understanding.intent == "room_inquiry" or any(p.search(message) for p, _ in ASKED_FACTS)
+    ):
+        return Reading("room_inquiry", said, within_last=False, order=None, referred=referred)
     within_last = bool(context.recommended) and bool(_LAST_LIST.search(message))
     order = _order(message) if within_last or _SUPERLATIVE.search(message) else None
     continues = context.intent == "room_recommendation" and (
@@ -81,6 +106,14 @@ def remember(context: SessionContext, reading: Reading, recommended: list[str]) 
         entities=reading.entities.model_copy(update={"theme": None, "cafe": None}),
         recommended=recommended or context.recommended,
     )
+
+
+def _referred(message: str, listed: list[str]) -> str | None:
+    """The theme of the last list the message points at: by its place, or "그거" when it had one."""
+    for pattern, index in _ORDINALS:
+        if pattern.search(message) and -len(listed) <= index < len(listed):
+            return listed[index]
+    return listed[0] if len(listed) == 1 and _THAT_ONE.search(message) else None
 
 
 def _order(message: str) -> Order | None:

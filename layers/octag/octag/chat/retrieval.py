@@ -35,7 +35,12 @@ def retrieve(conn: Connection[Any], message: str, reading: Reading, last_list: l
     if reading.intent == "room_recommendation":
         return _recommendations(conn, message, reading, last_list)
     if reading.intent == "room_inquiry":
-        return Records(facts=[_recommendation(m, reading.entities) for m in _named(conn, reading.entities)])
+        named = (
+            catalog_themes(conn, ids=[reading.referred])
+            if reading.referred
+            else _named(conn, reading.entities)
+        )
+        return Records(facts=[_recommendation(m, reading.entities) for m in named])
     if reading.intent == "document_qa":
         return Records(sources=_passages(conn, message))
     return Records()
@@ -87,7 +92,7 @@ def _passages(conn: Connection[Any], message: str) -> list[Source]:
                     score=hit.score,
                 )
             )
-    # Fused scores are min-max normalized within each collection: the top of each is 1.0.
+    # Fused scores are normalized within each collection: each collection's best is near 1.
     return sorted(sources, key=lambda s: -s.score)[:PASSAGES]
 
 
