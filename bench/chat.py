@@ -46,7 +46,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -503,6 +503,39 @@ async def ws_turn(ws: ClientConnection, turn: Turn, session_id: str | None) -> s
             return session_id
 
 
+class ClientGone(Exception):
+    """The client cannot go on (its socket is gone): the rest of its turns are not sent."""
+
+
+async def play(
+    scripts: list[list[list[Line]]],
+    level: int,
+    surface: str,
+    send: Callable[[int, Turn, str | None], Awaitable[str | None]],
+) -> tuple[list[Turn], float]:
+    """`level` closed-loop clients at once, each sending its conversations' turns one after the other
+    (`send(client, turn, session id)` returns the session id to continue with); the turns, and the
+    wall time."""
+    turns: list[Turn] = []
+
+    async def client(n: int) -> None:
+        index = 0
+        for script in scripts[n]:
+            session_id: str | None = None  # each conversation starts a session
+            for line in script:
+                turn = Turn(surface, level, n, index, line)
+                turns.append(turn)
+                index += 1
+                try:
+                    session_id = await send(n, turn, session_id)
+                except ClientGone:
+                    return
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(level)))
+    return turns, time.perf_counter() - started
+
+
 async def ws_level(
     stack: Stack, tokens: list[str], level: int, scripts: list[list[list[Line]]], surface: str = "websocket"
 ) -> Run:
@@ -521,26 +554,16 @@ async def ws_level(
         return ws
 
     sockets = await asyncio.gather(*(open_one(n) for n in range(level)))
-    turns: list[Turn] = []
 
-    async def client(n: int) -> None:
-        index = 0
-        for script in scripts[n]:
-            session_id: str | None = None
-            for line in script:
-                turn = Turn(surface, level, n, index, line)
-                turns.append(turn)
-                index += 1
-                try:
-                    session_id = await ws_turn(sockets[n], turn, session_id)
-                except (TimeoutError, websockets.ConnectionClosed) as exc:
-                    turn.done = time.perf_counter()
-                    turn.error = f"{type(exc).__name__}: {exc}"[:200]
-                    return
+    async def send(n: int, turn: Turn, session_id: str | None) -> str | None:
+        try:
+            return await ws_turn(sockets[n], turn, session_id)
+        except (TimeoutError, websockets.ConnectionClosed) as exc:
+            turn.done = time.perf_counter()
+            turn.error = f"{type(exc).__name__}: {exc}"[:200]
+            raise ClientGone from exc
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(level)))
-    wall = time.perf_counter() - started
+    turns, wall = await play(scripts, level, surface, send)
     await asyncio.gather(*(ws.close() for ws in sockets))
     return Run(surface, level, turns, wall, connect_ms)
 
@@ -551,40 +574,30 @@ async def ws_level(
 async def rest_level(
     stack: Stack, tokens: list[str], level: int, scripts: list[list[list[Line]]], surface: str = "rest"
 ) -> Run:
-    turns: list[Turn] = []
     limits = httpx.Limits(max_connections=level, max_keepalive_connections=level)
     async with httpx.AsyncClient(base_url=stack.http_url, timeout=FRAME_TIMEOUT, limits=limits) as http:
 
-        async def client(n: int) -> None:
+        async def send(n: int, turn: Turn, session_id: str | None) -> str | None:
+            body: dict[str, Any] = {"message": turn.line.text}
+            if session_id:
+                body["session_id"] = session_id
             headers = {"Authorization": f"Bearer {tokens[n % len(tokens)]}"}
-            index = 0
-            for script in scripts[n]:
-                session_id: str | None = None
-                for line in script:
-                    turn = Turn(surface, level, n, index, line)
-                    turns.append(turn)
-                    index += 1
-                    body: dict[str, Any] = {"message": line.text}
-                    if session_id:
-                        body["session_id"] = session_id
-                    turn.sent = time.perf_counter()
-                    try:
-                        response = await http.post("/api/chat", json=body, headers=headers)
-                    except httpx.HTTPError as exc:
-                        turn.done = time.perf_counter()
-                        turn.error = f"{type(exc).__name__}: {exc}"[:200]
-                        continue
-                    turn.done = time.perf_counter()
-                    if response.status_code != 200:
-                        turn.error = f"HTTP {response.status_code}: {response.text[:150]}"
-                        continue
-                    result = response.json()
-                    record_done(turn, result)
-                    session_id = str(result["session_id"])
+            turn.sent = time.perf_counter()
+            try:
+                response = await http.post("/api/chat", json=body, headers=headers)
+            except httpx.HTTPError as exc:
+                turn.done = time.perf_counter()
+                turn.error = f"{type(exc).__name__}: {exc}"[:200]
+                return session_id
+            turn.done = time.perf_counter()
+            if response.status_code != 200:
+                turn.error = f"HTTP {response.status_code}: {response.text[:150]}"
+                return session_id
+            result = response.json()
+            record_done(turn, result)
+            return str(result["session_id"])
 
-        started = time.perf_counter()
-        await asyncio.gather(*(client(n) for n in range(level)))
-        wall = time.perf_counter() - started
+        turns, wall = await play(scripts, level, surface, send)
     return Run(surface, level, turns, wall)
 
 
@@ -642,24 +655,15 @@ class InProcess:
         self, user_ids: list[str], level: int, scripts: list[list[list[Line]]], surface: str = "in-process"
     ) -> Run:
         loop = asyncio.get_running_loop()
-        turns: list[Turn] = []
 
-        async def client(n: int) -> None:
-            index = 0
-            for script in scripts[n]:
-                session_id: str | None = None
-                for line in script:
-                    turn = Turn(surface, level, n, index, line)
-                    turns.append(turn)
-                    index += 1
-                    turn.sent = time.perf_counter()  # queueing for a worker counts, as in the runtime
-                    session_id = await loop.run_in_executor(
-                        self.pool, self.one, user_ids[n % len(user_ids)], turn, session_id
-                    )
+        async def send(n: int, turn: Turn, session_id: str | None) -> str | None:
+            turn.sent = time.perf_counter()  # queueing for a worker counts, as in the runtime
+            return await loop.run_in_executor(
+                self.pool, self.one, user_ids[n % len(user_ids)], turn, session_id
+            )
 
-        started = time.perf_counter()
-        await asyncio.gather(*(client(n) for n in range(level)))
-        return Run(surface, level, turns, time.perf_counter() - started)
+        turns, wall = await play(scripts, level, surface, send)
+        return Run(surface, level, turns, wall)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
