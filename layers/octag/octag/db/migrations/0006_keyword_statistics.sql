@@ -38,15 +38,16 @@ BEGIN
       FROM (SELECT collection, count(*) AS chunks, sum(length(tsv)) AS lexemes
               FROM removed GROUP BY collection) r
      WHERE c.name = r.collection;
-    -- Lexemes left in no chunk are deleted; the rest count down.
-    DELETE FROM collection_lexemes l
-     USING (SELECT a.collection, u.lexeme, count(*) AS chunks
-              FROM removed a, unnest(a.tsv) u GROUP BY 1, 2) r
-     WHERE (l.collection, l.lexeme) = (r.collection, r.lexeme) AND l.chunks <= r.chunks;
+    -- Lexemes left in no chunk are deleted, the rest count down (disjoint rows: one statement).
+    WITH r AS (
+        SELECT a.collection, u.lexeme, count(*) AS chunks FROM removed a, unnest(a.tsv) u GROUP BY 1, 2
+    ), gone AS (
+        DELETE FROM collection_lexemes l USING r
+         WHERE (l.collection, l.lexeme) = (r.collection, r.lexeme) AND l.chunks <= r.chunks
+    )
     UPDATE collection_lexemes l SET chunks = l.chunks - r.chunks
-      FROM (SELECT a.collection, u.lexeme, count(*) AS chunks
-              FROM removed a, unnest(a.tsv) u GROUP BY 1, 2 ORDER BY 1, 2) r
-     WHERE (l.collection, l.lexeme) = (r.collection, r.lexeme);
+      FROM r
+     WHERE (l.collection, l.lexeme) = (r.collection, r.lexeme) AND l.chunks > r.chunks;
     RETURN NULL;
 END $$;
 
